@@ -1,0 +1,49 @@
+"""REST API v1: one NinjaAPI with bearer-token auth; each app contributes a router."""
+
+from ninja import NinjaAPI, Router, Schema
+
+from accounts.services import api_token_issue
+
+from .auth import BearerAuth
+from .errors import ApiError, install_handlers
+from .schemas import ErrorOut
+
+api = NinjaAPI(
+    title="共治 Gongzhi API",
+    version="1.0.0",
+    description="三联三沉社区治理平台接口。除获取令牌外，所有接口都需要 `Authorization: Bearer <token>`。",
+    auth=BearerAuth(),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_handlers(api)
+
+auth_router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut})
+def token(request, payload: TokenIn):
+    """Exchange a username and password for a bearer token."""
+    raw = api_token_issue(username=payload.username, password=payload.password)
+    if raw is None:
+        raise ApiError(401, "invalid_credentials", "用户名或密码不正确")
+    return {"token": raw}
+
+
+api.add_router("/auth", auth_router)
+
+from regions.api import router as regions_router  # noqa: E402
+from reports.api import router as reports_router  # noqa: E402
+
+api.add_router("/regions", regions_router)
+api.add_router("/reports", reports_router)

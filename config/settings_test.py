@@ -1,0 +1,9 @@
+"""Settings for the test suite: the demo settings with a fast password hasher."""
+
+import os
+
+os.environ.setdefault("GONGZHI_DEMO", "true")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

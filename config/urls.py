@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("regions/", include("regions.urls")),
+    path("organisations/", include("organisations.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", api.urls),
+    path("", include("core.urls")),
+]

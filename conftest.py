@@ -1,0 +1,96 @@
+"""Shared test fixtures: a small county built through the real services, and one user per role.
+
+The tree:  县 610424 → 城关街道 610424001 → 东街社区 …001001 (grids …001001001/002, building)
+                                       → 西街社区 …001002 (grid …001002001)
+           → 漠西街道 610424002 → 北关社区 …002001
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+
+from accounts.models import Role, User
+from organisations import services as org_services
+from organisations.models import Organisation
+from regions import services as region_services
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Test-Passw0rd-2026"
+
+
+class Tree:
+    """Named handles on the regions and organisations of the test county."""
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    t = Tree()
+    mk = region_services.region_create
+    t.county = mk(actor=None, code="610424", name="测试县")
+    t.street = mk(actor=None, code="610424001", name="城关街道", parent=t.county)
+    t.other_street = mk(actor=None, code="610424002", name="漠西街道", parent=t.county)
+    t.east = mk(actor=None, code="610424001001", name="东街社区", parent=t.street)
+    t.west = mk(actor=None, code="610424001002", name="西街社区", parent=t.street)
+    t.north = mk(actor=None, code="610424002001", name="北关社区", parent=t.other_street)
+    t.east_grid1 = mk(actor=None, code="610424001001001", name="东街一网格", parent=t.east)
+    t.east_grid2 = mk(actor=None, code="610424001001002", name="东街二网格", parent=t.east)
+    t.west_grid1 = mk(actor=None, code="610424001002001", name="西街一网格", parent=t.west)
+    t.east_building = mk(actor=None, code="610424001001001001", name="东街1号楼", parent=t.east_grid1)
+    org = org_services.organisation_create
+    t.east_party = org(actor=None, name="东街社区党委", kind=Organisation.Kind.COMMUNITY_PARTY, region=t.east)
+    t.west_party = org(actor=None, name="西街社区党委", kind=Organisation.Kind.COMMUNITY_PARTY, region=t.west)
+    t.north_party = org(actor=None, name="北关社区党支部", kind=Organisation.Kind.COMMUNITY_PARTY, region=t.north)
+    t.department = org(actor=None, name="县住房和城乡建设局", kind=Organisation.Kind.DEPARTMENT, region=t.county)
+    t.agency_branch = org(
+        actor=None, name="县住建局机关党支部", kind=Organisation.Kind.AGENCY_PARTY, region=t.county, parent=t.department
+    )
+    t.property_company = org(actor=None, name="安居物业公司", kind=Organisation.Kind.PROPERTY_COMPANY, region=t.east)
+    t.today = dt.date(2026, 11, 1)
+    return t
+
+
+@pytest.fixture
+def users(tree) -> dict[str, User]:
+    """One user per role, keyed by a short name; all share PASSWORD."""
+    member_person = org_services.person_create(
+        actor=None, name="党员甲", phone="13800001111", id_number="610424199001011234", home_region=tree.east_grid1
+    )
+    org_services.party_member_register(
+        actor=None, person=member_person, branch=tree.agency_branch, registered_community=tree.east,
+        registered_on=tree.today, grid=tree.east_grid1,
+    )
+    resident_person = org_services.person_create(actor=None, name="居民乙", phone="13900002222")
+    specs = {
+        "county": dict(role=Role.COUNTY_STAFF, region=tree.county),
+        "street": dict(role=Role.STREET_STAFF, region=tree.street),
+        "community": dict(role=Role.COMMUNITY_STAFF, region=tree.east),
+        "community2": dict(role=Role.COMMUNITY_STAFF, region=tree.west),
+        "grid": dict(role=Role.GRID_WORKER, region=tree.east_grid1),
+        "dept": dict(role=Role.DEPARTMENT_HANDLER, organisation=tree.department),
+        "member": dict(role=Role.PARTY_MEMBER, person=member_person, region=tree.east),
+        "resident": dict(role=Role.RESIDENT, person=resident_person),
+    }
+    return {name: User.objects.create_user(username=name, password=PASSWORD, **spec) for name, spec in specs.items()}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium, never a downloaded browser; no background traffic to the internet."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("GONGZHI_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is not installed, and this run requires the browser tests")
+        pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }

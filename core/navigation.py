@@ -1,0 +1,76 @@
+"""The console's navigation: the six mechanisms of 三联三沉, each with the pages that serve it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from accounts.models import Role
+
+STAFF = {Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
+EVERYONE_SIGNED_IN = STAFF | {Role.PARTY_MEMBER}
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    query: str = ""
+    roles: frozenset = frozenset(EVERYONE_SIGNED_IN)
+
+    def url(self) -> str:
+        return reverse(self.url_name) + (f"?{self.query}" if self.query else "")
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    links: tuple[Link, ...] = field(default_factory=tuple)
+
+
+SECTIONS = (
+    Section("支部联建", (
+        Link("区域网格", "regions:tree"),
+        Link("组织体系", "organisations:list"),
+        Link("联建协议", "organisations:pacts"),
+        Link("联建活动", "organisations:activities"),
+        Link("党员名册", "organisations:party_members"),
+    )),
+    Section("问题联解", (
+        Link("民意征求窗口", "regions:facilities", "kind=opinion_window"),
+        Link("议事协商阵地", "regions:facilities", "kind=cultural_center"),
+    )),
+    Section("困难联帮", (
+        Link("日间照料中心", "regions:facilities", "kind=day_care_center"),
+        Link("四点半学校", "regions:facilities", "kind=after_school_center"),
+        Link("服务站", "regions:facilities", "group=stations"),
+    )),
+    Section("权力下沉", (
+        Link("交叉任职", "organisations:cross_appointments", roles=frozenset(STAFF)),
+        Link("接待室与调解室", "regions:facilities", "group=rooms"),
+    )),
+    Section("资源下沉", (
+        Link("组织报到", "organisations:agency_registrations"),
+    )),
+    Section("服务下沉", (
+        Link("便民服务大厅", "regions:facilities", "kind=service_hall"),
+    )),
+    Section("数据统计", (
+        Link("三联三沉数据", "reports:figures"),
+    )),
+)
+
+
+def navigation_for(user) -> list[dict]:
+    """The sections and links `user`'s role may use, with their URLs resolved."""
+    if user.is_superuser:
+        role = Role.COUNTY_STAFF
+    else:
+        role = user.role
+    result = []
+    for section in SECTIONS:
+        links = [{"label": link.label, "url": link.url()} for link in section.links if role in link.roles]
+        if links:
+            result.append({"label": section.label, "links": links})
+    return result

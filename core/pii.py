@@ -1,0 +1,102 @@
+"""Personal data: encryption at rest, keyed lookup hashes, and masking for display.
+
+Phone numbers, ID numbers and home addresses are stored encrypted with Fernet (AES-128-CBC with
+HMAC-SHA256). `settings.PII_KEYS` lists keys newest first: the first encrypts, all decrypt, so a key
+is rotated by putting a new one in front and re-encrypting rows. Encrypted values cannot be searched,
+so a keyed HMAC of the normalised value (`lookup_hash`) is stored beside those we look up by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+
+
+def _cipher() -> MultiFernet:
+    return _fernet(tuple(settings.PII_KEYS))
+
+
+def encrypt(value: str) -> str:
+    return _cipher().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _cipher().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:  # a key was removed before its rows were re-encrypted
+        raise ValueError("personal data cannot be decrypted with the configured keys") from exc
+
+
+def reencrypt(token: str) -> str:
+    """The same value encrypted under the current first key (for key rotation)."""
+    return _cipher().rotate(token.encode("ascii")).decode("ascii")
+
+
+def normalise(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def lookup_hash(value: str) -> str:
+    """Keyed hash of a normalised value, for equality lookups on encrypted columns ('' for empty)."""
+    value = normalise(value)
+    if not value:
+        return ""
+    key = settings.PII_INDEX_KEY.encode("utf-8")
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column whose value is encrypted in the database and plain in Python."""
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return encrypt(value)
+
+
+def mask_phone(value: str) -> str:
+    """138****1234: keeps the carrier prefix and the last four digits."""
+    value = (value or "").strip()
+    if len(value) <= 4:
+        return "*" * len(value)
+    if len(value) < 8:
+        return value[:1] + "*" * (len(value) - 3) + value[-2:]
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_id_number(value: str) -> str:
+    """610424********1234: keeps the place code and the last four characters."""
+    value = (value or "").strip()
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """Keeps the first six characters (district and street) and hides the rest."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    keep = min(6, max(1, len(value) // 3))
+    return value[:keep] + "****"
+
+
+MASKERS = {"phone": mask_phone, "id_number": mask_id_number, "address": mask_address}
+PII_FIELD_LABELS = {"phone": "联系电话", "id_number": "身份证号", "address": "家庭住址"}

@@ -1,0 +1,63 @@
+"""Generic writes shared by the apps' services: create, update and archive with an audit row.
+
+Each runs in one transaction with its audit row, validates the model first (so a database
+constraint is never the first line of defence), and never deletes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import audit
+from .models import AuditEvent
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _editable_fields(instance: models.Model) -> list[str]:
+    return [
+        f.name for f in instance._meta.concrete_fields
+        if f.editable and not f.primary_key and f.name not in {"created_at", "updated_at"}
+    ]
+
+
+@transaction.atomic
+def record_create(model: type[M], *, actor, **values: Any) -> M:
+    """Validate and save a new `model` row from `values`, and audit it."""
+    instance = model(**values)
+    instance.full_clean()
+    instance.save()
+    fields = [name for name in _editable_fields(instance) if name in values or f"{name}_id" in values]
+    audit.record(
+        actor=actor, action=AuditEvent.Action.CREATE, target=instance,
+        changes=audit.diff({}, audit.snapshot(instance, fields)),
+    )
+    return instance
+
+
+@transaction.atomic
+def record_update(instance: M, *, actor, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Apply `values` to `instance`, validate, save and audit what changed; returns the changes."""
+    fields = [name for name in _editable_fields(instance) if name in values]
+    before = audit.snapshot(instance, fields)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    changes = audit.diff(before, audit.snapshot(instance, fields))
+    if changes:
+        instance.save()
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=instance, changes=changes)
+    return changes
+
+
+@transaction.atomic
+def record_archive(instance: M, *, actor, reason: str = "") -> M:
+    """Archive `instance` (it stays in the database and in history) and audit it."""
+    if getattr(instance, "archived_at", None) is None:
+        instance.archived_at = timezone.now()
+        instance.save(update_fields=["archived_at", "updated_at"])
+        audit.record(actor=actor, action=AuditEvent.Action.ARCHIVE, target=instance, reason=reason)
+    return instance

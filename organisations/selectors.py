@@ -1,0 +1,149 @@
+"""Reads of organisations, people and party members, each filtered by the reader's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import REGION_STAFF_ROLES, Role
+from regions.selectors import scope_root, sees_everything, subtree_q
+
+from .models import AgencyRegistration, JointActivity, Organisation, PartyMember, Pact, Person, Position
+
+
+def _own_organisation_ids(user) -> list[int]:
+    """The handler's organisation and those directly under it (e.g. a department's party branch)."""
+    if not user.organisation_id:
+        return []
+    return [user.organisation_id, *Organisation.objects.filter(parent_id=user.organisation_id).values_list("id", flat=True)]
+
+
+def organisations_visible_to(user) -> QuerySet[Organisation]:
+    """Organisations placed in the user's region subtree (the network is not personal data)."""
+    qs = Organisation.objects.active().select_related("region")
+    if sees_everything(user):
+        return qs
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    in_tree = subtree_q(root, "region__")
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return qs.filter(in_tree | Q(pk__in=_own_organisation_ids(user)))
+    return qs.filter(in_tree)
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    """People whose records the user may open.
+
+    Region staff: people living in, holding a post in, or registered as party members in their subtree.
+    Department handlers: people holding a post in, or members of, their own organisation.
+    Party members and residents: themselves.
+    """
+    qs = Person.objects.active()
+    if sees_everything(user):
+        return qs
+    if user.role in REGION_STAFF_ROLES and user.region_id:
+        root = user.region
+        return qs.filter(
+            subtree_q(root, "home_region__")
+            | Q(pk__in=Position.objects.filter(subtree_q(root, "organisation__region__")).values("person_id"))
+            | Q(pk__in=PartyMember.objects.filter(
+                subtree_q(root, "registered_community__") | subtree_q(root, "grid__") | subtree_q(root, "branch__region__")
+            ).values("person_id"))
+        )
+    if user.role == Role.DEPARTMENT_HANDLER:
+        own = _own_organisation_ids(user)
+        return qs.filter(
+            Q(pk__in=Position.objects.filter(organisation_id__in=own).values("person_id"))
+            | Q(pk__in=PartyMember.objects.filter(branch_id__in=own).values("person_id"))
+        )
+    if user.person_id:
+        return qs.filter(pk=user.person_id)
+    return qs.none()
+
+
+def party_members_visible_to(user) -> QuerySet[PartyMember]:
+    qs = PartyMember.objects.active().select_related(
+        "person", "branch", "registered_community", "grid"
+    )
+    if sees_everything(user):
+        return qs
+    if user.role in REGION_STAFF_ROLES and user.region_id:
+        root = user.region
+        return qs.filter(
+            subtree_q(root, "registered_community__") | subtree_q(root, "grid__") | subtree_q(root, "branch__region__")
+        )
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return qs.filter(branch_id__in=_own_organisation_ids(user))
+    if user.person_id:
+        return qs.filter(person_id=user.person_id)
+    return qs.none()
+
+
+def pacts_visible_to(user) -> QuerySet[Pact]:
+    qs = Pact.objects.active().select_related("community_organisation__region", "partner__region")
+    if sees_everything(user):
+        return qs
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    in_tree = subtree_q(root, "community_organisation__region__")
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return qs.filter(in_tree | Q(partner_id__in=_own_organisation_ids(user)))
+    return qs.filter(in_tree)
+
+
+def activities_visible_to(user) -> QuerySet[JointActivity]:
+    qs = JointActivity.objects.active().select_related("community", "venue", "pact")
+    if sees_everything(user):
+        return qs
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    return qs.filter(subtree_q(root, "community__"))
+
+
+def agency_registrations_visible_to(user) -> QuerySet[AgencyRegistration]:
+    qs = AgencyRegistration.objects.active().select_related("organisation", "community")
+    if sees_everything(user):
+        return qs
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    return qs.filter(subtree_q(root, "community__"))
+
+
+def positions_on(day: dt.date | None = None) -> QuerySet[Position]:
+    """Positions held on `day` (today by default)."""
+    day = day or timezone.localdate()
+    return Position.objects.active().filter(started_on__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+
+
+def cross_appointments(*, user, day: dt.date | None = None) -> list[dict]:
+    """People holding posts in two or more organisations at once (双向进入、交叉任职), in the user's scope.
+
+    Each entry: the person and the list of their positions held on `day`; entries where a dispatched
+    agency's head also sits on a community party committee are flagged.
+    """
+    positions = (
+        positions_on(day)
+        .filter(person__in=people_visible_to(user))
+        .select_related("person", "organisation")
+        .order_by("person__name", "person_id", "organisation__name")
+    )
+    by_person: dict[int, list[Position]] = {}
+    for position in positions:
+        by_person.setdefault(position.person_id, []).append(position)
+    result = []
+    for held in by_person.values():
+        organisations = {p.organisation_id for p in held}
+        if len(organisations) < 2:
+            continue
+        kinds = {p.organisation.kind for p in held}
+        agency_head_on_committee = any(
+            p.organisation.kind == Organisation.Kind.DISPATCHED_AGENCY and p.is_leader for p in held
+        ) and Organisation.Kind.COMMUNITY_PARTY in kinds
+        result.append({"person": held[0].person, "positions": held, "agency_head_on_committee": agency_head_on_committee})
+    return result
