@@ -1,6 +1,6 @@
-"""Routes of the organisation network: console pages (urls_console) and spreadsheet in/out (urls_excel)."""
+"""Routes of the organisation network: console pages, the party-member roster, and spreadsheets in/out."""
 
-from . import urls_console, urls_excel
+from . import urls_console, urls_excel, urls_members
 
 app_name = "organisations"
-urlpatterns = [*urls_console.urlpatterns, *urls_excel.urlpatterns]
+urlpatterns = [*urls_console.urlpatterns, *urls_members.urlpatterns, *urls_excel.urlpatterns]

@@ -1,0 +1,30 @@
+"""Who may change what. Reads are scoped by the selectors; writes are decided here, in one place."""
+
+from __future__ import annotations
+
+from regions.models import Region
+from regions.selectors import scope_root, sees_everything
+
+from .models import Role
+
+# Staff who run a place: they may create and change records in their own subtree.
+MANAGER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF)
+
+
+def can_manage_region(user, region: Region | None) -> bool:
+    """True when `user` may create or change records placed at `region` (or anywhere in scope if None)."""
+    if not user.is_authenticated:
+        return False
+    if sees_everything(user):
+        return True
+    if user.role not in MANAGER_ROLES:
+        return False
+    root = scope_root(user)
+    if root is None:
+        return False
+    return region is None or root.contains(region)
+
+
+def can_import_rosters(user) -> bool:
+    """Spreadsheet imports of rosters and organisations: managers only."""
+    return can_manage_region(user, None)
