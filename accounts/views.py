@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 
-from .forms import LoginForm
 from . import services
+from .forms import LoginForm
 
 
 class LoginView(auth_views.LoginView):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import decimal
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import models
 

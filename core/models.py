@@ -8,7 +8,7 @@ from django.utils import timezone
 
 
 class ArchivableQuerySet(models.QuerySet):
-    def active(self) -> "ArchivableQuerySet":
+    def active(self) -> ArchivableQuerySet:
         return self.filter(archived_at__isnull=True)
 
 

@@ -129,7 +129,8 @@ class PartyMember(ArchivableModel):
     )
     registered_on = models.DateField("报到日期", null=True, blank=True)
     grid = models.ForeignKey(
-        Region, verbose_name="所在网格", null=True, blank=True, on_delete=models.PROTECT, related_name="grid_party_members"
+        Region, verbose_name="所在网格", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="grid_party_members",
     )
     is_central_household = models.BooleanField("党员中心户", default=False)
     skills = models.CharField("特长", max_length=200, blank=True)

@@ -10,14 +10,20 @@ from django.utils import timezone
 from accounts.models import REGION_STAFF_ROLES, Role
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import AgencyRegistration, JointActivity, Organisation, PartyMember, Pact, Person, Position
+from .models import AgencyRegistration, JointActivity, Organisation, Pact, PartyMember, Person, Position
 
 
 def _own_organisation_ids(user) -> list[int]:
     """The handler's organisation and those directly under it (e.g. a department's party branch)."""
     if not user.organisation_id:
         return []
-    return [user.organisation_id, *Organisation.objects.filter(parent_id=user.organisation_id).values_list("id", flat=True)]
+    children = Organisation.objects.filter(parent_id=user.organisation_id).values_list("id", flat=True)
+    return [user.organisation_id, *children]
+
+
+def _member_in_subtree(root) -> Q:
+    """A party member belongs to a subtree through their 双报到 community, their grid or their branch."""
+    return subtree_q(root, "registered_community__") | subtree_q(root, "grid__") | subtree_q(root, "branch__region__")
 
 
 def organisations_visible_to(user) -> QuerySet[Organisation]:
@@ -49,9 +55,7 @@ def people_visible_to(user) -> QuerySet[Person]:
         return qs.filter(
             subtree_q(root, "home_region__")
             | Q(pk__in=Position.objects.filter(subtree_q(root, "organisation__region__")).values("person_id"))
-            | Q(pk__in=PartyMember.objects.filter(
-                subtree_q(root, "registered_community__") | subtree_q(root, "grid__") | subtree_q(root, "branch__region__")
-            ).values("person_id"))
+            | Q(pk__in=PartyMember.objects.filter(_member_in_subtree(root)).values("person_id"))
         )
     if user.role == Role.DEPARTMENT_HANDLER:
         own = _own_organisation_ids(user)
@@ -72,9 +76,7 @@ def party_members_visible_to(user) -> QuerySet[PartyMember]:
         return qs
     if user.role in REGION_STAFF_ROLES and user.region_id:
         root = user.region
-        return qs.filter(
-            subtree_q(root, "registered_community__") | subtree_q(root, "grid__") | subtree_q(root, "branch__region__")
-        )
+        return qs.filter(_member_in_subtree(root))
     if user.role == Role.DEPARTMENT_HANDLER:
         return qs.filter(branch_id__in=_own_organisation_ids(user))
     if user.person_id:
@@ -145,5 +147,7 @@ def cross_appointments(*, user, day: dt.date | None = None) -> list[dict]:
         agency_head_on_committee = any(
             p.organisation.kind == Organisation.Kind.DISPATCHED_AGENCY and p.is_leader for p in held
         ) and Organisation.Kind.COMMUNITY_PARTY in kinds
-        result.append({"person": held[0].person, "positions": held, "agency_head_on_committee": agency_head_on_committee})
+        result.append(
+            {"person": held[0].person, "positions": held, "agency_head_on_committee": agency_head_on_committee}
+        )
     return result

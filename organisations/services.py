@@ -21,9 +21,9 @@ from .models import (
     AgencyRegistration,
     JointActivity,
     Organisation,
-    PartyMember,
     Pact,
     PactCommitment,
+    PartyMember,
     Person,
     Position,
 )

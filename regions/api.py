@@ -1,5 +1,3 @@
-from django.shortcuts import get_object_or_404
-from django.http import Http404
 from ninja import Router, Schema
 
 from api.errors import not_found
@@ -19,7 +17,8 @@ class RegionOut(Schema):
 
 
 def _out(region: Region) -> dict:
-    return {"code": region.code, "name": region.name, "level": region.level, "parent": region.parent.code if region.parent_id else None}
+    parent = region.parent.code if region.parent_id else None
+    return {"code": region.code, "name": region.name, "level": region.level, "parent": parent}
 
 
 @router.get("", response={200: list[RegionOut], 404: ErrorOut})
@@ -28,9 +27,8 @@ def list_regions(request, parent: str | None = None):
     if parent is None:
         regions = region_children(user=request.user, parent=None)
     else:
-        try:
-            node = get_object_or_404(regions_visible_to(request.user), code=parent)
-        except Http404:
+        node = regions_visible_to(request.user).filter(code=parent).first()
+        if node is None:
             raise not_found("区域不存在或无权访问")
         regions = region_children(user=request.user, parent=node)
     return [_out(r) for r in regions.select_related("parent")]

@@ -64,7 +64,7 @@ class Region(ArchivableModel):
     def subtree_upper_bound(self) -> str:
         return self.code + ":"
 
-    def contains(self, other: "Region") -> bool:
+    def contains(self, other: Region) -> bool:
         return other.code.startswith(self.code)
 
 

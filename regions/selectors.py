@@ -7,7 +7,7 @@ registered at (party members). Residents have no region scope in the staff conso
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import REGION_STAFF_ROLES, Role
 
@@ -90,3 +90,67 @@ def facilities_visible_to(user) -> QuerySet[Facility]:
     if root is None:
         return Facility.objects.none()
     return Facility.objects.active().filter(subtree_q(root, "region__")).select_related("region")
+
+
+# Named groups of facility kinds that the console lists together.
+FACILITY_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stations": ("服务站", (
+        Facility.Kind.VOLUNTEER_STATION, Facility.Kind.LEGAL_STATION, Facility.Kind.LABOUR_STATION,
+        Facility.Kind.WOMEN_CHILDREN_HOME, Facility.Kind.ELDERLY_UNIVERSITY,
+    )),
+    "rooms": ("接待室与调解室", (Facility.Kind.RECEPTION_ROOM, Facility.Kind.MEDIATION_ROOM)),
+}
+
+
+def has_console_scope(user) -> bool:
+    """True when `user` has a region scope at all; without one every console page answers 404."""
+    return sees_everything(user) or scope_root(user) is not None
+
+
+def region_visible_by_code(*, user, code: str) -> Region | None:
+    """The region with `code` if `user` may open it; None both when it is absent and out of scope."""
+    return regions_visible_to(user).filter(code=code).first()
+
+
+def region_visible_ancestors(*, user, region: Region) -> list[Region]:
+    """Breadcrumbs for `region`: its ancestors, cut at the top of what `user` may see."""
+    chain = region_ancestors(region)
+    if sees_everything(user):
+        return chain
+    root = scope_root(user)
+    if root is None:
+        return []
+    return [node for node in chain if root.contains(node)]
+
+
+def region_children_with_counts(*, user, parent: Region | None) -> QuerySet[Region]:
+    """`region_children`, each annotated with `child_count` so the tree knows which nodes expand."""
+    return region_children(user=user, parent=parent).annotate(
+        child_count=Count("children", filter=Q(children__archived_at__isnull=True))
+    )
+
+
+def facility_kind_counts(*, user, region: Region) -> list[dict]:
+    """How many visible facilities of each kind lie in `region`'s subtree, in the order kinds are declared."""
+    counts = dict(
+        facilities_visible_to(user).filter(subtree_q(region, "region__"))
+        .order_by().values_list("kind").annotate(count=Count("id"))
+    )
+    return [
+        {"kind": kind, "label": label, "count": counts[kind]}
+        for kind, label in Facility.Kind.choices if counts.get(kind)
+    ]
+
+
+def facilities_filtered(
+    *, user, kind: str = "", group: str = "", region: Region | None = None
+) -> QuerySet[Facility]:
+    """Visible facilities of one kind or group, optionally within `region`'s subtree, with their host."""
+    qs = facilities_visible_to(user).select_related("region", "host_organisation")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if group in FACILITY_GROUPS:
+        qs = qs.filter(kind__in=FACILITY_GROUPS[group][1])
+    if region is not None:
+        qs = qs.filter(subtree_q(region, "region__"))
+    return qs
