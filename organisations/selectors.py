@@ -151,3 +151,98 @@ def cross_appointments(*, user, day: dt.date | None = None) -> list[dict]:
             {"person": held[0].person, "positions": held, "agency_head_on_committee": agency_head_on_committee}
         )
     return result
+
+
+# Kinds of organisation a party member can belong to as their own branch (所在党组织).
+PARTY_BRANCH_KINDS = (
+    Organisation.Kind.COMMUNITY_PARTY,
+    Organisation.Kind.GRID_PARTY_GROUP,
+    Organisation.Kind.AGENCY_PARTY,
+    Organisation.Kind.BUSINESS_DISTRICT_PARTY,
+    Organisation.Kind.INDUSTRIAL_PARK_PARTY,
+    Organisation.Kind.NEW_ECONOMIC,
+    Organisation.Kind.NEW_SOCIAL,
+)
+
+
+def _code_subtree_q(code: str, field: str) -> Q:
+    return Q(**{f"{field}code__gte": code, f"{field}code__lt": code + ":"})
+
+
+def party_members_filtered(
+    members: QuerySet[PartyMember], *, community_code: str = "", grid_code: str = "", branch_id: int | None = None,
+    registered: bool | None = None, central_household: bool | None = None, name: str = "",
+) -> QuerySet[PartyMember]:
+    """Narrow an already scoped roster by the roster page's filters; empty/None filters are ignored.
+
+    A community matches the members registered there (双报到), living in one of its grids, or belonging
+    to a branch placed in it, the same three ties the scoping uses.
+    """
+    if community_code:
+        members = members.filter(
+            Q(registered_community__code=community_code)
+            | _code_subtree_q(community_code, "grid__")
+            | _code_subtree_q(community_code, "branch__region__")
+        )
+    if grid_code:
+        members = members.filter(grid__code=grid_code)
+    if branch_id is not None:
+        members = members.filter(branch_id=branch_id)
+    if registered is not None:
+        members = members.filter(registered_community__isnull=not registered)
+    if central_household is not None:
+        members = members.filter(is_central_household=central_household)
+    if name:
+        members = members.filter(person__name__icontains=name)
+    return members
+
+
+def party_member_filter_options(user) -> dict[str, list]:
+    """Choices for the roster filters, limited to what `user` may see: three queries at any size."""
+    from regions.models import Level
+    from regions.selectors import regions_visible_to
+
+    visible = regions_visible_to(user)
+    return {
+        "communities": list(visible.filter(level=Level.COMMUNITY).order_by("code").only("code", "name")),
+        "grids": list(visible.filter(level=Level.GRID).select_related("parent").order_by("code")),
+        "branches": list(
+            Organisation.objects.filter(pk__in=party_members_visible_to(user).values("branch_id"))
+            .order_by("name").only("id", "name")
+        ),
+    }
+
+
+def party_branches_for_registration(user) -> QuerySet[Organisation]:
+    """Party organisations a manager may enter as a member's branch.
+
+    Those placed in the manager's subtree, and those placed above it (county agency branches whose
+    members register at a community under 双报到).
+    """
+    from regions.selectors import region_ancestors
+
+    qs = Organisation.objects.active().filter(kind__in=PARTY_BRANCH_KINDS).select_related("region")
+    if sees_everything(user):
+        return qs.order_by("name")
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    above = [region.pk for region in region_ancestors(root)]
+    return qs.filter(subtree_q(root, "region__") | Q(region_id__in=above)).order_by("region__code", "name")
+
+
+def person_positions(person: Person) -> QuerySet[Position]:
+    """Every position `person` has held, newest first, with the organisation loaded."""
+    return (
+        Position.objects.active().filter(person=person).select_related("organisation")
+        .order_by("-started_on", "organisation__name")
+    )
+
+
+def person_reveal_events(person: Person) -> QuerySet:
+    """The audit rows of every reveal of `person`'s personal data, newest first."""
+    from core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        action=AuditEvent.Action.REVEAL, target_type=person._meta.label_lower, target_id=str(person.pk),
+    ).order_by("-created_at", "-id")
