@@ -87,12 +87,12 @@ def person_update(*, actor, person: Person, values: dict[str, Any]) -> Person:
     return person
 
 
-@transaction.atomic
 def person_reveal(*, actor, person: Person, field: str, reason: str) -> str:
     """The unmasked value of one personal-data field, written to the audit log with the reason.
 
     The caller has already found `person` through `people_visible_to(actor)`; this checks the role
-    and that a reason was given.
+    and that a reason was given. A refusal is logged too, outside any transaction so that the
+    exception that follows cannot roll the record of it back.
     """
     if field not in pii.MASKERS:
         raise ValidationError({"field": "不支持查看该字段"})
@@ -104,7 +104,9 @@ def person_reveal(*, actor, person: Person, field: str, reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写查看事由"})
-    audit.record(actor=actor, action=AuditEvent.Action.REVEAL, target=person, changes={"field": field}, reason=reason)
+    with transaction.atomic():
+        audit.record(actor=actor, action=AuditEvent.Action.REVEAL, target=person, changes={"field": field},
+                     reason=reason)
     return getattr(person, field) or ""
 
 
