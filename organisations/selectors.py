@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import REGION_STAFF_ROLES, Role
-from regions.selectors import scope_root, sees_everything, subtree_q
+from regions.models import Region
+from regions.selectors import facilities_visible_to, scope_root, sees_everything, subtree_q
 
-from .models import AgencyRegistration, JointActivity, Organisation, Pact, PartyMember, Person, Position
+from .models import (
+    AgencyRegistration,
+    JointActivity,
+    Organisation,
+    Pact,
+    PactCommitment,
+    PartyMember,
+    Person,
+    Position,
+)
 
 
 def _own_organisation_ids(user) -> list[int]:
@@ -246,3 +256,87 @@ def person_reveal_events(person: Person) -> QuerySet:
     return AuditEvent.objects.filter(
         action=AuditEvent.Action.REVEAL, target_type=person._meta.label_lower, target_id=str(person.pk),
     ).order_by("-created_at", "-id")
+
+
+def organisations_filtered(
+    *, user, kind: str = "", region: Region | None = None, q: str = ""
+) -> QuerySet[Organisation]:
+    """Visible organisations of one kind, within `region`'s subtree, whose name contains `q`."""
+    qs = organisations_visible_to(user).select_related("parent")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region is not None:
+        qs = qs.filter(subtree_q(region, "region__"))
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs
+
+
+def organisation_name_taken(*, region: Region, name: str, exclude_pk: int | None = None) -> bool:
+    """True when another organisation (archived ones included) already has `name` in `region`."""
+    qs = Organisation.objects.filter(region=region, name=name)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _active_commitments() -> Prefetch:
+    return Prefetch("commitments", queryset=PactCommitment.objects.active().order_by("side", "id"))
+
+
+def _with_partner_visibility(pacts: QuerySet[Pact], user) -> QuerySet[Pact]:
+    # A partner often sits above the reader's scope (a county agency); pages link it only when it opens.
+    visible = organisations_visible_to(user).filter(pk=OuterRef("partner_id"))
+    return pacts.annotate(partner_visible=Exists(visible))
+
+
+def organisation_page(*, user, organisation: Organisation, day: dt.date | None = None) -> dict:
+    """Everything the organisation's page shows, each list scoped to `user` and fetched in a fixed
+    number of queries whatever its length."""
+    registrations = agency_registrations_visible_to(user).order_by("community__code", "organisation__name")
+    return {
+        "children": organisations_visible_to(user).filter(parent=organisation).order_by("kind", "name"),
+        "positions": positions_on(day).filter(organisation=organisation)
+        .select_related("person").order_by("-is_leader", "started_on", "id"),
+        "pacts": _with_partner_visibility(
+            pacts_visible_to(user).filter(Q(community_organisation=organisation) | Q(partner=organisation)), user
+        ).prefetch_related(_active_commitments()),
+        "activities": activities_visible_to(user).filter(organisations=organisation)
+        .prefetch_related(Prefetch("organisations", queryset=Organisation.objects.order_by("name"))),
+        "facilities": facilities_visible_to(user).filter(host_organisation=organisation),
+        "party_member_count": PartyMember.objects.active().filter(branch=organisation).count(),
+        "registrations": registrations.filter(organisation=organisation),
+        "registered_here": (
+            registrations.filter(community=organisation.region)
+            if organisation.kind == Organisation.Kind.COMMUNITY_PARTY else registrations.none()
+        ),
+    }
+
+
+def pacts_with_progress(*, user, kind: str = "") -> QuerySet[Pact]:
+    """Visible pacts, each with `commitment_count` and `fulfilled_count` of its active commitments."""
+    active = Q(commitments__archived_at__isnull=True)
+    qs = _with_partner_visibility(pacts_visible_to(user), user).annotate(
+        commitment_count=Count("commitments", filter=active),
+        fulfilled_count=Count("commitments", filter=active & Q(commitments__fulfilled=True)),
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-signed_on", "id")
+
+
+def activities_filtered(*, user, kind: str = "", year: int | None = None) -> QuerySet[JointActivity]:
+    """Visible joint activities of one kind and year, with their organisations prefetched."""
+    qs = activities_visible_to(user).prefetch_related(
+        Prefetch("organisations", queryset=Organisation.objects.order_by("name"))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if year:
+        qs = qs.filter(held_on__year=year)
+    return qs.order_by("-held_on", "id")
+
+
+def activity_years(*, user) -> list[int]:
+    """The years in which visible joint activities took place, newest first."""
+    return [day.year for day in activities_visible_to(user).dates("held_on", "year", order="DESC")]
