@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "accounts",
     "regions",
     "organisations",
+    "workcalendar",
+    "categories",
+    "cases",
     "reports",
     "api",
 ]
