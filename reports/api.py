@@ -1,3 +1,45 @@
-from ninja import Router
+"""REST endpoints for the 三联三沉 figures."""
+
+from ninja import Router, Schema
+
+from api.errors import not_found
+from api.schemas import ErrorOut
+
+from .selectors import figures_for, figures_region
 
 router = Router(tags=["reports"])
+
+
+class RegionRef(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class FiguresOut(Schema):
+    region: RegionRef
+    agency_party_orgs_linked: int
+    two_new_orgs_linked: int
+    cultural_activity_centers: int
+    joint_activities: int
+    property_companies_linked: int
+    opinion_windows: int
+    day_care_centers: int
+    after_school_centers: int
+    reception_and_mediation_rooms: int
+    service_halls: int
+
+
+@router.get("/figures", response={200: FiguresOut, 404: ErrorOut})
+def figures(request, region: str | None = None):
+    """The figures of `region` (a region code) or, without it, of the root of the caller's scope.
+
+    Every value is counted from records at the time of the call.
+    """
+    node = figures_region(request.user, region)
+    if node is None:
+        raise not_found("区域不存在或无权访问")
+    return {
+        "region": {"code": node.code, "name": node.name, "level": node.level},
+        **figures_for(node),
+    }

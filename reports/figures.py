@@ -1,0 +1,34 @@
+"""The 三联三沉 figures by name: one list shared by the page, the API and exports.
+
+Each figure has a stable key (used in the API and in spreadsheets), a Chinese label, a unit and the
+mechanism it belongs to, so every place that shows a figure calls it the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: str
+    mechanism: str
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("agency_party_orgs_linked", "联建机关党组织", "个", "支部联建"),
+    Figure("two_new_orgs_linked", "联建两新党组织", "个", "支部联建"),
+    Figure("cultural_activity_centers", "群众文化活动中心", "个", "支部联建"),
+    Figure("joint_activities", "联建活动", "场次", "支部联建"),
+    Figure("property_companies_linked", "物业党建联建企业", "家", "问题联解"),
+    Figure("opinion_windows", "民意征求窗口", "个", "问题联解"),
+    Figure("day_care_centers", "日间照料中心", "个", "困难联帮"),
+    Figure("after_school_centers", "四点半学校", "个", "困难联帮"),
+    Figure("reception_and_mediation_rooms", "“两代表一委员”接待室、调解室", "个", "权力下沉"),
+    Figure("service_halls", "一站式便民服务大厅", "个", "服务下沉"),
+)
+
+FIGURE_KEYS: tuple[str, ...] = tuple(figure.key for figure in FIGURES)
+FIGURE_LABELS: dict[str, str] = {figure.key: figure.label for figure in FIGURES}
