@@ -28,3 +28,14 @@ def can_manage_region(user, region: Region | None) -> bool:
 def can_import_rosters(user) -> bool:
     """Spreadsheet imports of rosters and organisations: managers only."""
     return can_manage_region(user, None)
+
+
+# Staff who may take a (masked) roster out as a spreadsheet: everyone who works a place or a department.
+EXPORT_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER)
+
+
+def can_export_rosters(user) -> bool:
+    """Spreadsheet exports of rosters and organisations (personal data masked): staff roles."""
+    if not user.is_authenticated:
+        return False
+    return sees_everything(user) or user.is_superuser or (user.role in EXPORT_ROLES and scope_root(user) is not None)

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
-from accounts.models import REGION_STAFF_ROLES, Role
-from accounts.permissions import can_import_rosters
+from accounts.permissions import can_export_rosters, can_import_rosters
 from core import audit
 from core.models import AuditEvent
 from regions.selectors import scope_root, sees_everything
@@ -30,7 +29,6 @@ from .forms_members import RosterFilterForm
 from .models import Organisation, PartyMember
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT_ROLES = (*REGION_STAFF_ROLES, Role.DEPARTMENT_HANDLER)
 
 
 class ImportForm(forms.Form):
@@ -57,7 +55,7 @@ def _require_importer(user) -> None:
 
 def _require_exporter(user) -> None:
     _require_scope(user)
-    if not (sees_everything(user) or user.is_superuser or user.role in EXPORT_ROLES):
+    if not can_export_rosters(user):
         raise PermissionDenied("无权导出")
 
 

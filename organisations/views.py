@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import can_manage_region
+from accounts.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from core.forms import add_service_errors
 from core.navigation import STAFF
 from regions.selectors import has_console_scope
@@ -47,6 +47,7 @@ def organisation_list(request):
         rows = selectors.organisations_filtered(user=user).none()
     return render(request, "organisations/list.html", {
         "form": form, "page": _page(request, rows), "can_manage": can_manage_region(user, None),
+        "can_import": can_import_rosters(user), "can_export": can_export_rosters(user),
     })
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_import_rosters, can_manage_region
+from accounts.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from core import audit, pii
 from core.models import AuditEvent
 from regions.selectors import scope_root, sees_everything
@@ -62,6 +62,7 @@ def party_members(request: HttpRequest) -> HttpResponse:
         "filter_query": query.urlencode(),
         "can_manage": can_manage_region(user, None),
         "can_import": can_import_rosters(user),
+        "can_export": can_export_rosters(user),
     })
 
 

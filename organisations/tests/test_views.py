@@ -458,3 +458,13 @@ def test_a_bad_date_gives_a_chinese_message_not_a_server_error(client, users, ne
 def test_cross_appointments_are_for_staff_only(client, users, network):
     assert login(client, "member").get(reverse("organisations:cross_appointments")).status_code == 404
     assert login(client, "grid").get(reverse("organisations:cross_appointments")).status_code == 200
+
+
+def test_the_organisation_list_offers_import_to_managers_and_export_to_staff(client, users):
+    client.login(username="community", password=PASSWORD)
+    html = client.get("/organisations/").content.decode()
+    assert 'href="/organisations/import/"' in html and 'href="/organisations/export.xlsx"' in html
+    client.logout()
+    client.login(username="dept", password=PASSWORD)
+    html = client.get("/organisations/").content.decode()
+    assert 'href="/organisations/import/"' not in html and 'href="/organisations/export.xlsx"' in html
