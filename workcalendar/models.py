@@ -58,5 +58,9 @@ class CalendarDay(models.Model):
 
     def clean(self) -> None:
         # The year row is what marks the data as complete, so a day must sit under its own year.
-        if self.date and self.calendar_year_id and self.date.year != self.calendar_year.year:
-            raise ValidationError({"date": f"日期不在 {self.calendar_year.year} 年内"})
+        try:
+            calendar_year = self.calendar_year
+        except CalendarYear.DoesNotExist:
+            return
+        if self.date and self.date.year != calendar_year.year:
+            raise ValidationError({"date": f"日期不在 {calendar_year.year} 年内"})
