@@ -76,7 +76,8 @@ def party_members_export(request: HttpRequest) -> HttpResponse:
     """The roster the user can see, narrowed by the roster page's filters, with personal data masked."""
     user = request.user
     _require_exporter(user)
-    filter_form = RosterFilterForm(request.GET or None, options=selectors.party_member_filter_options(user))
+    options = selectors.party_member_filter_options(user, request.GET.get("community", ""))
+    filter_form = RosterFilterForm(request.GET or None, options=options)
     filter_form.is_valid()
     filters = filter_form.filters()
     members = list(

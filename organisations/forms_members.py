@@ -48,6 +48,8 @@ class RosterFilterForm(forms.Form):
         self.fields["grid"].choices = [("", "全部网格")] + [
             (r.code, f"{r.parent.name} · {r.name}" if r.parent else r.name) for r in options["grids"]
         ]
+        if not options["grids"]:
+            self.fields["grid"].help_text = "请先选择社区并筛选，再按网格筛选"
         self.fields["branch"].choices = [("", "全部党组织")] + [(str(o.pk), o.name) for o in options["branches"]]
 
     def filters(self) -> dict[str, Any]:

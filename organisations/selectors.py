@@ -207,15 +207,26 @@ def party_members_filtered(
     return members
 
 
-def party_member_filter_options(user) -> dict[str, list]:
-    """Choices for the roster filters, limited to what `user` may see: three queries at any size."""
+def party_member_filter_options(user, community_code: str = "") -> dict[str, list]:
+    """Choices for the roster filters, limited to what `user` may see: three queries at any size.
+
+    Grids are offered for the chosen community, or for the whole scope when it is a community or
+    smaller; a county has thousands of grids, which no drop-down can usefully hold.
+    """
     from regions.models import Level
     from regions.selectors import regions_visible_to
 
     visible = regions_visible_to(user)
+    root = scope_root(user)
+    grids = visible.filter(level=Level.GRID)
+    community = visible.filter(level=Level.COMMUNITY, code=community_code).first() if community_code else None
+    if community is not None:
+        grids = grids.filter(subtree_q(community))
+    elif sees_everything(user) or root is None or root.level not in (Level.COMMUNITY, Level.GRID, Level.BUILDING):
+        grids = grids.none()
     return {
         "communities": list(visible.filter(level=Level.COMMUNITY).order_by("code").only("code", "name")),
-        "grids": list(visible.filter(level=Level.GRID).select_related("parent").order_by("code")),
+        "grids": list(grids.select_related("parent").order_by("code")),
         "branches": list(
             Organisation.objects.filter(pk__in=party_members_visible_to(user).values("branch_id"))
             .order_by("name").only("id", "name")

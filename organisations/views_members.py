@@ -47,7 +47,8 @@ def _member_place(member: PartyMember):
 def party_members(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_scope(user)
-    filter_form = RosterFilterForm(request.GET or None, options=selectors.party_member_filter_options(user))
+    options = selectors.party_member_filter_options(user, request.GET.get("community", ""))
+    filter_form = RosterFilterForm(request.GET or None, options=options)
     filter_form.is_valid()
     members = selectors.party_members_filtered(selectors.party_members_visible_to(user), **filter_form.filters())
     # Only the phone is shown (masked); the other encrypted columns are not loaded or decrypted.

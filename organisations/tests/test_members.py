@@ -348,3 +348,11 @@ def test_the_person_page_lists_current_and_past_positions(client, tree, users):
     assert "监事" in html and "曾任" in html and "2022-01-01" in html
     assert reverse("organisations:detail", args=[tree.east_party.pk]) in html
     assert Organisation.objects.get(pk=tree.agency_branch.pk).name in html
+
+
+def test_a_county_chooses_a_community_before_its_grids_are_offered(client, users):
+    html = login(client, users["county"]).get(ROSTER).content.decode()
+    assert 'value="610424001001001"' not in html
+    assert "请先选择社区" in html
+    html = client.get(ROSTER, {"community": "610424001001"}).content.decode()
+    assert 'value="610424001001001"' in html and 'value="610424001002001"' not in html
