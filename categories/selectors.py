@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from organisations.models import Organisation
 
-from .models import Category, CategoryDepartment, UrgencyLevel
+from .models import MAX_LEVEL, Category, CategoryDepartment, UrgencyLevel
 
 _KEYWORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -52,8 +52,7 @@ def category_tree(*, include_archived: bool = False, public_only: bool = False) 
 
 def public_categories() -> QuerySet[Category]:
     """Active categories residents may choose (web form, Open311 services) whose ancestors are public too."""
-    hidden = Category.objects.filter(archived_at__isnull=False) | Category.objects.filter(accepts_public=False)
-    hidden_ids = list(hidden.values_list("pk", flat=True))
+    hidden_ids = Category.objects.filter(Q(archived_at__isnull=False) | Q(accepts_public=False)).values("pk")
     return (
         Category.objects.active()
         .filter(accepts_public=True)
@@ -70,26 +69,16 @@ def category_by_code(code: str) -> Category | None:
 
 
 def _chain(category: Category) -> list[Category]:
-    """The category and its ancestors, nearest first, fetched in one query."""
+    """The category and its ancestors, nearest first; the tree is at most three deep, so one query."""
     chain = [category]
-    ids = [category.parent_id]
     if category.parent_id is not None:
-        parents = {c.pk: c for c in Category.objects.filter(pk__in=_ancestor_ids(category))}
-        node_id = ids[0]
-        while node_id is not None and node_id in parents:
-            node = parents[node_id]
-            chain.append(node)
-            node_id = node.parent_id
+        parent = Category.objects.select_related("parent__default_urgency", "default_urgency").get(
+            pk=category.parent_id
+        )
+        chain.append(parent)
+        if parent.parent is not None:
+            chain.append(parent.parent)
     return chain
-
-
-def _ancestor_ids(category: Category) -> list[int]:
-    # At most two levels above; fetch the parent's own parent id without loading objects one by one.
-    ids = [category.parent_id]
-    grand = Category.objects.filter(pk=category.parent_id).values_list("parent_id", flat=True).first()
-    if grand is not None:
-        ids.append(grand)
-    return ids
 
 
 @dataclass(frozen=True)
@@ -106,48 +95,40 @@ class Responsibles:
 
 
 def departments_for(category: Category) -> Responsibles:
-    """The bodies that handle `category`: its own links, or else those of its nearest ancestor that has any.
+    """The bodies that handle `category`, in two queries.
 
-    Archived organisations are skipped, so a dissolved department never receives a case.
+    The category's own links win; a category with none takes those of its nearest ancestor that has
+    any. A category that names only assisting bodies still takes its lead from the nearest ancestor
+    that names one. Archived organisations are skipped, so a dissolved body never receives a case.
     """
     chain = _chain(category)
+    by_category: dict[int, list[CategoryDepartment]] = {}
     links = (
         CategoryDepartment.objects.filter(category__in=chain, organisation__archived_at__isnull=True)
         .select_related("organisation")
         .order_by("-is_lead", "organisation__name")
     )
-    by_category: dict[int, list[CategoryDepartment]] = {}
     for link in links:
         by_category.setdefault(link.category_id, []).append(link)
-    for node in chain:
-        own = by_category.get(node.pk)
-        if own:
-            lead = next((link.organisation for link in own if link.is_lead), None)
-            assisting = tuple(link.organisation for link in own if not link.is_lead)
-            return Responsibles(lead=lead, assisting=assisting, source=node)
-    return Responsibles(lead=None, assisting=(), source=None)
+    source = next((node for node in chain if node.pk in by_category), None)
+    own = by_category.get(source.pk, []) if source else []
+    assisting = tuple(link.organisation for link in own if not link.is_lead)
+    lead = next(
+        (link.organisation for node in chain for link in by_category.get(node.pk, []) if link.is_lead), None
+    )
+    return Responsibles(lead=lead, assisting=assisting, source=source)
 
 
 def lead_department_for(category: Category) -> Organisation | None:
     """The lead body (主办单位) of `category`, inherited from the nearest ancestor that names one."""
-    chain = _chain(category)
-    links = {
-        link.category_id: link.organisation
-        for link in CategoryDepartment.objects.filter(
-            category__in=chain, is_lead=True, organisation__archived_at__isnull=True
-        ).select_related("organisation")
-    }
-    for node in chain:
-        if node.pk in links:
-            return links[node.pk]
-    return None
+    return departments_for(category).lead
 
 
 def urgency_for(category: Category) -> UrgencyLevel | None:
     """The category's default urgency, inherited from its nearest ancestor, else the 一般 level."""
     for node in _chain(category):
         if node.default_urgency_id is not None:
-            return UrgencyLevel.objects.get(pk=node.default_urgency_id)
+            return node.default_urgency
     return UrgencyLevel.objects.filter(code=UrgencyLevel.Code.GENERAL).first()
 
 
@@ -156,3 +137,16 @@ def categories_with_departments() -> QuerySet[Category]:
     return Category.objects.active().prefetch_related(
         Prefetch("department_links", queryset=CategoryDepartment.objects.select_related("organisation"))
     )
+
+
+def category_by_path(*names: str) -> Category | None:
+    """The active category reached by this path of names from a first-level one, or None."""
+    if not names or len(names) > MAX_LEVEL:
+        return None
+    lookup = {"name": names[-1]}
+    prefix = ""
+    for name in reversed(names[:-1]):
+        prefix += "parent__"
+        lookup[f"{prefix}name"] = name
+    lookup[f"{prefix}parent__isnull"] = True
+    return Category.objects.active().filter(**lookup).first()
