@@ -143,6 +143,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         category = Category.objects.get(pk=form.instance.pk)
+        # The admin's change message reads these; the audit log holds the real before and after.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         kept = []
         for inline_form in formset.forms:
             data = getattr(inline_form, "cleaned_data", None) or {}

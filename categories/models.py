@@ -66,10 +66,12 @@ class UrgencyLevel(models.Model):
 
     @property
     def response_limit(self) -> TimeLimit:
+        """Time to accept or report in (响应)."""
         return TimeLimit(self.response_amount, self.response_unit)
 
     @property
     def finish_limit(self) -> TimeLimit:
+        """Time to finish (办结)."""
         return TimeLimit(self.finish_amount, self.finish_unit)
 
 
@@ -142,11 +144,13 @@ class Category(ArchivableModel):
 
     @property
     def lead_department(self) -> Organisation | None:
+        """The lead body, inherited from the nearest ancestor that names one (see selectors)."""
         from .selectors import lead_department_for
 
         return lead_department_for(self)
 
     def keyword_list(self) -> list[str]:
+        """The keywords as a list, for the classifier."""
         from .selectors import split_keywords
 
         return split_keywords(self.keywords)

@@ -78,10 +78,12 @@ class WorkingCalendar:
         self._loaded.update(wanted)
 
     def year_is_known(self, year: int) -> bool:
+        """Whether `year` is marked complete (its holidays and make-up days are all entered)."""
         self.load(year, year)
         return year in self._known
 
     def is_working_day(self, day: dt.date) -> bool:
+        """Whether `day` is a working day; Monday to Friday in a year that is not complete."""
         self.load(day.year, day.year)
         if day.year in self._known:
             kind = self._days.get(day)
