@@ -42,8 +42,10 @@ def token(request, payload: TokenIn):
 
 api.add_router("/auth", auth_router)
 
+from cases.api import router as cases_router  # noqa: E402
 from regions.api import router as regions_router  # noqa: E402
 from reports.api import router as reports_router  # noqa: E402
 
 api.add_router("/regions", regions_router)
 api.add_router("/reports", reports_router)
+api.add_router("/cases", cases_router)

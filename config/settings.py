@@ -145,6 +145,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(os.environ.get("GONGZHI_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
 # Front-end libraries come from the npm registry into node_modules (pinned in package.json) and are
 # served from here; nothing is loaded from the internet.
 STATICFILES_DIRS = [

@@ -1,0 +1,10 @@
+"""Signals other apps listen to; sent only after the transaction that wrote the change has committed.
+
+`case_changed(sender=Case, case_id, action, event_ids)`: one call per service call that changed a case.
+Notifications (staff inbox, SMS to reporters) and caches hook in here, so a rolled-back move never
+notifies anyone and the services stay free of delivery concerns.
+"""
+
+from django.dispatch import Signal
+
+case_changed = Signal()
