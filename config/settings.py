@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "workcalendar",
     "categories",
     "cases",
+    "notifications",
+    "portal",
     "reports",
     "api",
 ]

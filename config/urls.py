@@ -9,6 +9,9 @@ urlpatterns = [
     path("regions/", include("regions.urls")),
     path("organisations/", include("organisations.urls")),
     path("reports/", include("reports.urls")),
+    path("cases/", include("cases.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("public/", include("portal.urls")),
     path("api/v1/", api.urls),
     path("", include("core.urls")),
 ]
