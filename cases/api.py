@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accounts.models import User
 from api.errors import ApiError, not_found
@@ -430,7 +430,7 @@ def create_case(request, payload: CaseIn):
             contact_phone=payload.contact_phone, public_anonymous=payload.public_anonymous,
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
-    return (201 if created else 200), _created_out(case)
+    return Status(201 if created else 200, _created_out(case))
 
 
 @router.get("", response={200: CaseListOut, 400: ErrorOut})
@@ -497,4 +497,4 @@ def transition(request, case_id: int, payload: TransitionIn):
             raise TransitionNotAllowed(payload.action, case.status)
         kwargs = ARGUMENTS[payload.action](payload, case, request.user)
         case = service(case=case, actor=request.user, expected_version=payload.version, **kwargs)
-    return 200, _created_out(case)
+    return _created_out(case)

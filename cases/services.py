@@ -464,6 +464,7 @@ def _existing_for_key(key: str, actor) -> Case | None:
     return existing
 
 
+@_retry_sqlite_locks
 def case_submit(
     *, actor, channel: str, kind: str, title: str, description: str, region: Region | str | None,
     request_type: str = "", category: Category | str | None = None, address: str = "",
