@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from ninja import Router, Schema, Status
 
-from accounts.models import User
+from accounts.models import Role, User
 from api.errors import ApiError, not_found
 from api.schemas import ErrorOut
 from categories.models import UrgencyLevel
@@ -31,7 +31,14 @@ from regions.models import Facility
 
 from . import workflow
 from .models import Assignment, Case, Channel, Extension, Kind, WhistleSummons
-from .selectors import case_assignments, case_events, case_visible, case_whistles, cases_visible_to
+from .selectors import (
+    PUBLIC_EVENT_LABELS,
+    case_assignments,
+    case_events,
+    case_visible,
+    case_whistles,
+    cases_visible_to,
+)
 from .services import TRANSITIONS, AssigneeSpec, case_submit
 from .workflow import StaleVersion, TransitionNotAllowed
 
@@ -256,7 +263,15 @@ def _assignee_type(assignment: Assignment) -> tuple[str, int]:
     return "party_member", assignment.party_member_id
 
 
-def _detail(case: Case) -> dict:
+def _detail(case: Case, *, full: bool = True) -> dict:
+    """The case as the API shows it; a resident (`full=False`) sees their case without internal detail:
+    no assignments, whistles, staff names or handling notes, only the public steps."""
+    if not full:
+        return {**_detail_base(case), "assignments": [], "whistles": [], "events": [
+            {"seq": e.seq, "created_at": e.created_at, "actor": "", "action": e.action, "from_status": e.from_status,
+             "to_status": e.to_status, "note": e.note if e.action in ("reject", "rate") else ""}
+            for e in case_events(case) if e.action in PUBLIC_EVENT_LABELS
+        ]}
     assignments = []
     for a in case_assignments(case):
         kind, ident = _assignee_type(a)
@@ -283,6 +298,10 @@ def _detail(case: Case) -> dict:
          "from_status": e.from_status, "to_status": e.to_status, "note": e.note}
         for e in case_events(case)
     ]
+    return {**_detail_base(case), "assignments": assignments, "whistles": whistles, "events": events}
+
+
+def _detail_base(case: Case) -> dict:
     # A difficulty's address is usually someone's home: masked like other personal data.
     address = mask_address(case.address) if case.kind == Kind.DIFFICULTY else case.address
     return {
@@ -299,8 +318,7 @@ def _detail(case: Case) -> dict:
         "deadline_approximate": case.deadline_approximate, "received_at": case.received_at,
         "closed_at": case.closed_at, "merged_into": case.merged_into.tracking_code if case.merged_into else None,
         "escalated_to": case.escalated_to, "rework_count": case.rework_count, "public_note": case.public_note,
-        "allowed_actions": workflow.allowed_actions(case.status), "assignments": assignments,
-        "whistles": whistles, "events": events,
+        "allowed_actions": workflow.allowed_actions(case.status),
     }
 
 
@@ -470,11 +488,13 @@ def list_cases(
 
 @router.get("/{case_id}", response={200: CaseOut, 404: ErrorOut})
 def get_case(request, case_id: int):
-    """One case with its assignments, whistles and history; the contact phone is masked."""
+    """One case with its assignments, whistles and history; the contact phone is masked.
+
+    A resident sees their own case without the internal detail (see `_detail`)."""
     case = case_visible(request.user, case_id)
     if case is None:
         raise not_found("事项不存在或无权访问")
-    return _detail(case)
+    return _detail(case, full=request.user.role != Role.RESIDENT)
 
 
 @router.post(

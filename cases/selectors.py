@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QueryS
 from django.db.models import Case as Switch
 from django.utils import timezone
 
-from accounts.models import REGION_STAFF_ROLES, Role
+from accounts.models import REGION_STAFF_ROLES, Role, User
 from categories.models import Category
 from categories.selectors import departments_for
 from regions.models import Region
@@ -48,11 +48,11 @@ def soon_due_window() -> dt.timedelta:
     return dt.timedelta(hours=int(getattr(settings, "CASE_SOON_DUE_HOURS", 24)))
 
 
-def _reported_by(user) -> Q:
+def _reported_by(user: User) -> Q:
     return Q(Exists(CaseReporter.objects.filter(case=OuterRef("pk"), user=user))) | Q(reporter_user=user)
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user: User) -> QuerySet[Case]:
     """Every active case `user` may open (see the module docstring), with the list's relations joined."""
     qs = Case.objects.active().select_related(*LIST_RELATED)
     if not getattr(user, "is_authenticated", False):
@@ -72,7 +72,7 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return qs.filter(visible)
 
 
-def case_visible(user, case_id: int) -> Case | None:
+def case_visible(user: User, case_id: int) -> Case | None:
     """The case with `case_id` if `user` may open it; None both when it is absent and out of scope."""
     return cases_visible_to(user).select_related("merged_into").filter(pk=case_id).first()
 
@@ -94,7 +94,7 @@ def case_by_tracking_code(code: str, *, follow_merges: bool = True) -> Case | No
     return case
 
 
-def my_cases(user) -> QuerySet[Case]:
+def my_cases(user: User) -> QuerySet[Case]:
     """Cases `user` reported, or follows because theirs were merged into them, newest first."""
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
@@ -126,7 +126,9 @@ class ProblemFilters:
     text: str = ""
 
 
-def problem_list(user, filters: ProblemFilters | None = None, *, now: dt.datetime | None = None) -> QuerySet[Case]:
+def problem_list(
+    user: User, filters: ProblemFilters | None = None, *, now: dt.datetime | None = None
+) -> QuerySet[Case]:
     """问题清单: the open problems the user may see, each with `is_overdue_flag` (red) and
     `is_soon_due_flag` (yellow), overdue first, then by finish deadline (undated last)."""
     filters = filters or ProblemFilters()
@@ -149,7 +151,7 @@ def problem_list(user, filters: ProblemFilters | None = None, *, now: dt.datetim
     return qs.order_by("-is_overdue_flag", "finish_due", "-received_at", "-id")
 
 
-def _assignments_visible_to(user) -> QuerySet[Assignment]:
+def _assignments_visible_to(user: User) -> QuerySet[Assignment]:
     qs = Assignment.objects.select_related(
         "case__region", "case__category", "case__urgency", "organisation", "facility", "party_member__person",
     )
@@ -165,7 +167,9 @@ def _assignments_visible_to(user) -> QuerySet[Assignment]:
     return qs.none()
 
 
-def handling_list(user, *, include_finished: bool = False, now: dt.datetime | None = None) -> QuerySet[Assignment]:
+def handling_list(
+    user: User, *, include_finished: bool = False, now: dt.datetime | None = None
+) -> QuerySet[Assignment]:
     """办理清单: assignments the user's body must handle (a department's inbox; for staff, those in their
     area), soonest deadline first. Each has `report_in_remaining()` and `finish_remaining()` countdowns,
     and `is_report_in_overdue_flag` / `is_finish_overdue_flag` for colouring."""
@@ -187,7 +191,7 @@ def handling_list(user, *, include_finished: bool = False, now: dt.datetime | No
     ).order_by("finish_due", "id")
 
 
-def whistle_board(user) -> QuerySet[Whistle]:
+def whistle_board(user: User) -> QuerySet[Whistle]:
     """吹哨看板: whistles on the cases the user may see, newest first, with each summons and its department
     (three queries whatever the size)."""
     if not getattr(user, "is_authenticated", False):
@@ -198,6 +202,13 @@ def whistle_board(user) -> QuerySet[Whistle]:
         .prefetch_related(Prefetch("summons", queryset=WhistleSummons.objects.select_related("organisation")))
         .order_by("-blown_at", "-id")
     )
+
+
+def reporter_public_name(case: Case) -> str:
+    """How public pages name the reporter: 匿名 when they asked for it, otherwise the surname and a mask."""
+    if case.public_anonymous or not case.contact_name:
+        return "匿名"
+    return case.contact_name[:1] + "*" * max(1, len(case.contact_name) - 1)
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
@@ -276,7 +287,8 @@ def tracking_view(code: str) -> TrackingView | None:
     steps = [
         PublicStep(event.created_at, PUBLIC_EVENT_LABELS[event.action])
         for event in case.events.filter(action__in=public_actions).order_by("seq")
-        if not (event.action == "reply" and event.to_status == event.from_status)
+        # An assisting body's reply or an added body is internal detail, not a step of the case.
+        if not (event.action in ("reply", "dispatch") and event.to_status == event.from_status)
     ]
     followed = normalise_tracking_code(code)
     # The notices of the followed case itself too: a merged case's reporter was told about the merge there.

@@ -37,7 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connec
 from django.db.models import F, Max
 from django.utils import timezone
 
-from accounts.models import REGION_STAFF_ROLES, Role
+from accounts.models import REGION_STAFF_ROLES, Role, User
 from accounts.permissions import MANAGER_ROLES
 from categories.models import HANDLER_KINDS, Category, UrgencyLevel
 from categories.selectors import category_by_code, departments_for, public_categories, urgency_for
@@ -195,7 +195,7 @@ class _Move:
     """One service call on one case: the claimed case, who acts, and the events written so far."""
 
     case: Case
-    actor: Any
+    actor: User | None
     action: str
     now: dt.datetime
     kinds: set[Who] = field(default_factory=set)
@@ -466,11 +466,11 @@ def _existing_for_key(key: str, actor) -> Case | None:
 
 @_retry_sqlite_locks
 def case_submit(
-    *, actor, channel: str, kind: str, title: str, description: str, region: Region | str | None,
+    *, actor: User | None, channel: str, kind: str, title: str, description: str, region: Region | str | None,
     request_type: str = "", category: Category | str | None = None, address: str = "",
     latitude: Decimal | float | str | None = None, longitude: Decimal | float | str | None = None,
     contact_name: str = "", contact_phone: str = "", public_anonymous: bool = False, target_group: str = "",
-    reporter_user=None, idempotency_key: str | None = None, photos: Sequence[Any] = (),
+    reporter_user: User | None = None, idempotency_key: str | None = None, photos: Sequence[Any] = (),
 ) -> tuple[Case, bool]:
     """Take in a problem or difficulty (受理): returns `(case, created)`.
 
@@ -586,7 +586,7 @@ def _submit_insert(*, actor, values: dict[str, Any], photos: list[_Photo]) -> Ca
 
 @_writes
 def case_classify(
-    *, case: Case, actor, expected_version: int, category: Category | None = None,
+    *, case: Case, actor: User | None, expected_version: int, category: Category | None = None,
     urgency: UrgencyLevel | None = None, request_type: str = "", note: str = "",
 ) -> Case:
     """立案: file a received case under a function category and an urgency (the category's by default).
@@ -629,7 +629,7 @@ def case_classify(
 
 
 @_writes
-def case_reject(*, case: Case, actor, expected_version: int, reason: str = "") -> Case:
+def case_reject(*, case: Case, actor: User | None, expected_version: int, reason: str = "") -> Case:
     """不予受理: refuse a received case with a reason, which the reporters see on the tracking page and
     receive as a notice."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="reject")
@@ -643,7 +643,9 @@ def case_reject(*, case: Case, actor, expected_version: int, reason: str = "") -
 
 
 @_writes
-def case_merge(*, case: Case, actor, expected_version: int, survivor: Case | None = None, note: str = "") -> Case:
+def case_merge(
+    *, case: Case, actor: User | None, expected_version: int, survivor: Case | None = None, note: str = ""
+) -> Case:
     """合并: a duplicate (received or registered) is merged into `survivor`, an open case in the actor's scope.
 
     The duplicate's reporters (its own, and those merged into it earlier) are linked to the survivor,
@@ -817,7 +819,7 @@ def _assignment_data(assignments: Sequence[Assignment]) -> list[dict]:
 
 @_writes
 def case_dispatch(
-    *, case: Case, actor, expected_version: int, assignees: Sequence[AssigneeSpec] = (), note: str = ""
+    *, case: Case, actor: User | None, expected_version: int, assignees: Sequence[AssigneeSpec] = (), note: str = ""
 ) -> Case:
     """派遣: dispatch a registered case to one lead (主办) and any assisting bodies (协办).
 
@@ -846,7 +848,7 @@ def _assignment_for(move: _Move, assignment: Assignment | None, errors: dict[str
 
 
 @_writes
-def case_accept(*, case: Case, actor, expected_version: int, assignment: Assignment | None = None,
+def case_accept(*, case: Case, actor: User | None, expected_version: int, assignment: Assignment | None = None,
                 note: str = "") -> Case:
     """报到: the dispatched body reports in and starts handling; the case is then 处置中."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="accept")
@@ -868,7 +870,7 @@ def case_accept(*, case: Case, actor, expected_version: int, assignment: Assignm
 
 
 @_writes
-def case_return(*, case: Case, actor, expected_version: int, assignment: Assignment | None = None,
+def case_return(*, case: Case, actor: User | None, expected_version: int, assignment: Assignment | None = None,
                 reason: str = "") -> Case:
     """退回: a body returns a mis-dispatched assignment with a reason.
 
@@ -898,7 +900,7 @@ def case_return(*, case: Case, actor, expected_version: int, assignment: Assignm
 
 @_writes
 def case_arbitrate(
-    *, case: Case, actor, expected_version: int, assignment: Assignment | None = None,
+    *, case: Case, actor: User | None, expected_version: int, assignment: Assignment | None = None,
     organisation: Organisation | None = None, note: str = "",
 ) -> Case:
     """裁定: street staff decide a disputed return by naming the body that must lead the case.
@@ -948,7 +950,7 @@ def case_arbitrate(
 
 @_writes
 def case_request_extension(
-    *, case: Case, actor, expected_version: int, assignment: Assignment | None = None,
+    *, case: Case, actor: User | None, expected_version: int, assignment: Assignment | None = None,
     requested_due: dt.datetime | None = None, reason: str = "",
 ) -> Case:
     """申请延期: a body still working on its assignment asks for a later finish deadline, with a reason."""
@@ -992,7 +994,7 @@ def _extension_for(move: _Move, extension: Extension | None, errors: dict[str, s
 
 @_writes
 def case_grant_extension(
-    *, case: Case, actor, expected_version: int, extension: Extension | None = None, note: str = ""
+    *, case: Case, actor: User | None, expected_version: int, extension: Extension | None = None, note: str = ""
 ) -> Case:
     """同意延期: the assignment's finish deadline moves to the requested time (and the case's, for the lead)."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="grant_extension")
@@ -1022,7 +1024,7 @@ def case_grant_extension(
 
 @_writes
 def case_refuse_extension(
-    *, case: Case, actor, expected_version: int, extension: Extension | None = None, reason: str = ""
+    *, case: Case, actor: User | None, expected_version: int, extension: Extension | None = None, reason: str = ""
 ) -> Case:
     """不同意延期: the request is refused with a reason; the deadline stays."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="refuse_extension")
@@ -1042,7 +1044,7 @@ def case_refuse_extension(
 
 @_writes
 def case_note(
-    *, case: Case, actor, expected_version: int, note: str = "", assignment: Assignment | None = None
+    *, case: Case, actor: User | None, expected_version: int, note: str = "", assignment: Assignment | None = None
 ) -> Case:
     """办理记录: a handling note by staff in scope, an assigned body (on its assignment) or a summoned one."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="note")
@@ -1068,7 +1070,7 @@ def case_note(
 
 @_writes
 def case_reply(
-    *, case: Case, actor, expected_version: int, assignment: Assignment | None = None, reply: str = "",
+    *, case: Case, actor: User | None, expected_version: int, assignment: Assignment | None = None, reply: str = "",
     photos: Sequence[Any] = (),
 ) -> Case:
     """答复: a body that reported in replies with what it did (and photos of the result).
@@ -1103,7 +1105,7 @@ def case_reply(
 
 
 @_writes
-def case_verify(*, case: Case, actor, expected_version: int, note: str = "") -> Case:
+def case_verify(*, case: Case, actor: User | None, expected_version: int, note: str = "") -> Case:
     """核查: the community checks the lead's reply on the spot and finds the problem solved."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="verify")
     edge = _edge(move)
@@ -1136,7 +1138,7 @@ def _reopen_lead(move: _Move, errors: dict[str, str]) -> tuple[Assignment | None
 
 
 @_writes
-def case_rework(*, case: Case, actor, expected_version: int, reason: str = "") -> Case:
+def case_rework(*, case: Case, actor: User | None, expected_version: int, reason: str = "") -> Case:
     """返工: the check fails; the case goes back to its lead with a fresh finish deadline."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="rework")
     edge = _edge(move)
@@ -1153,7 +1155,7 @@ def case_rework(*, case: Case, actor, expected_version: int, reason: str = "") -
 
 
 @_writes
-def case_close(*, case: Case, actor, expected_version: int, note: str = "") -> Case:
+def case_close(*, case: Case, actor: User | None, expected_version: int, note: str = "") -> Case:
     """结案: a verified case is closed; bodies still working on it are withdrawn; reporters are asked to rate."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="close")
     edge = _edge(move)
@@ -1178,7 +1180,7 @@ def unsatisfied_escalation_meeting() -> str:
 
 @_writes
 def case_rate(
-    *, case: Case, actor, expected_version: int, result: str = "", comment: str = "",
+    *, case: Case, actor: User | None, expected_version: int, result: str = "", comment: str = "",
     tracking_code: str | None = None,
 ) -> Case:
     """评价: the reporter rates a closed case (满意 / 基本满意 / 不满意), by account or tracking code;
@@ -1226,7 +1228,7 @@ def case_rate(
 
 
 @_writes
-def case_escalate(*, case: Case, actor, expected_version: int, meeting: str = "", note: str = "") -> Case:
+def case_escalate(*, case: Case, actor: User | None, expected_version: int, meeting: str = "", note: str = "") -> Case:
     """上会: put a case one body cannot solve on the agenda of a 党建联席会议, 居民代表会议 or 党员大会."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="escalate")
     edge = _edge(move)
@@ -1244,7 +1246,7 @@ RESUME_DECISIONS = {"redispatch": "重新派遣", "continue": "原承办单位�
 
 
 @_writes
-def case_resume(*, case: Case, actor, expected_version: int, decision: str = "", note: str = "") -> Case:
+def case_resume(*, case: Case, actor: User | None, expected_version: int, decision: str = "", note: str = "") -> Case:
     """恢复办理: record the meeting's decision on an escalated case.
 
     `redispatch`: every body still on the case is withdrawn and the case is back at 已立案 to be
@@ -1300,7 +1302,7 @@ def whistle_report_in_minutes(reasons: Sequence[str]) -> int:
 
 @_writes
 def case_whistle(
-    *, case: Case, actor, expected_version: int, reasons: Sequence[str] = (),
+    *, case: Case, actor: User | None, expected_version: int, reasons: Sequence[str] = (),
     organisations: Sequence[Organisation] = (), note: str = "",
 ) -> Case:
     """吹哨: community staff summon departments to the case, each with a report-in deadline."""
@@ -1341,7 +1343,7 @@ def _summons_for(move: _Move, summons: WhistleSummons | None, errors: dict[str, 
 
 @_writes
 def case_report_in(
-    *, case: Case, actor, expected_version: int, summons: WhistleSummons | None = None, note: str = ""
+    *, case: Case, actor: User | None, expected_version: int, summons: WhistleSummons | None = None, note: str = ""
 ) -> Case:
     """部门报到: a summoned department reports in (recorded by its handler, or by community staff on arrival)."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="report_in")
@@ -1364,8 +1366,8 @@ def case_report_in(
 
 @_writes
 def case_score(
-    *, case: Case, actor, expected_version: int, summons: WhistleSummons | None = None, score: int | None = None,
-    comment: str = "",
+    *, case: Case, actor: User | None, expected_version: int, summons: WhistleSummons | None = None,
+    score: int | None = None, comment: str = "",
 ) -> Case:
     """评分: after closure the community scores each summoned department, 1 to 5, once."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="score")
@@ -1393,7 +1395,9 @@ def case_score(
 
 
 @_writes
-def case_transfer_owner(*, case: Case, actor, expected_version: int, owner=None, reason: str = "") -> Case:
+def case_transfer_owner(
+    *, case: Case, actor: User | None, expected_version: int, owner: User | None = None, reason: str = ""
+) -> Case:
     """移交首问责任: the owner (or staff in scope) hands the case to another staff member of its place."""
     move = _begin(case, actor=actor, expected_version=expected_version, action="transfer_owner")
     edge = _edge(move)

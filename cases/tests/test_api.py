@@ -251,3 +251,12 @@ def test_the_list_takes_the_same_number_of_queries_for_any_page_size(api, flow):
 def test_calls_without_a_token_get_401(client, world):
     assert client.get("/api/v1/cases").status_code == 401
     assert client.post("/api/v1/cases", REPORT, content_type="application/json").status_code == 401
+
+
+def test_a_resident_sees_their_own_case_without_internal_detail(api, flow):
+    case = flow.reach(Status.IN_PROGRESS)
+    detail = ok(api.get("resident", f"/api/v1/cases/{case.pk}"))
+    assert detail["assignments"] == [] and detail["whistles"] == []
+    assert [e["action"] for e in detail["events"]] == ["submit", "classify", "dispatch", "accept"]
+    assert all(e["actor"] == "" for e in detail["events"])
+    assert ok(api.get("community", f"/api/v1/cases/{case.pk}"))["assignments"]

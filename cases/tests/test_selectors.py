@@ -182,3 +182,8 @@ def test_case_events_are_append_only(flow):
         CaseEvent.objects.filter(pk=event.pk).update(note="改写")
     with pytest.raises(ValueError):
         CaseEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_public_pages_name_the_reporter_masked_or_anonymous(flow):
+    assert selectors.reporter_public_name(flow.submit(contact_name="王小明")) == "王**"
+    assert selectors.reporter_public_name(flow.submit(contact_name="王小明", public_anonymous=True)) == "匿名"
