@@ -191,3 +191,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
 }
+
+# Case workflow clocks (see cases/services.py and docs/kpis.md).
+WHISTLE_REPORT_IN_MINUTES = int(os.environ.get("GONGZHI_WHISTLE_REPORT_IN_MINUTES", "120"))
+WHISTLE_EMERGENCY_REPORT_IN_MINUTES = int(os.environ.get("GONGZHI_WHISTLE_EMERGENCY_REPORT_IN_MINUTES", "30"))
+CASE_SOON_DUE_HOURS = int(os.environ.get("GONGZHI_CASE_SOON_DUE_HOURS", "24"))
+CASE_UNSATISFIED_MEETING = os.environ.get("GONGZHI_CASE_UNSATISFIED_MEETING", "joint_meeting")
