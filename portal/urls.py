@@ -1,2 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("report/", views.report, name="report"),
+    path("report/done/", views.report_done, name="report_done"),
+    path("places/", views.places, name="places"),
+    path("track/", views.track, name="track"),
+    path("track/<str:code>/rate/", views.rate, name="rate"),
+    path("mine/", views.my_cases, name="my_cases"),
+    path("text-size/", views.text_size, name="text_size"),
+]

@@ -1,0 +1,213 @@
+"""The residents' pages (居民服务): report a problem or ask for help, follow it by its code, rate the result.
+
+No account is needed. Views parse the request, call a selector or a service and render; the rules
+live in the case services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.models import DESCRIPTION_MAX_LENGTH, Kind
+from cases.permissions import normalise_tracking_code
+from cases.selectors import TrackingView, tracking_view
+from cases.selectors import my_cases as my_cases_of
+from cases.workflow import StaleVersion, Status, TransitionNotAllowed
+
+from . import ratelimit
+from .forms import RateForm, ReportForm, TrackForm
+from .preferences import portal_context, remember_text_size, safe_next
+from .selectors import (
+    STATUS_EXPLANATIONS,
+    community_by_code,
+    community_places,
+    own_case,
+    place_label,
+    public_category_groups,
+    public_handlers,
+    report_communities,
+)
+from .services import portal_actor, report_rate, report_submit
+
+LAST_REPORT_SESSION_KEY = "portal_last_report"
+NOT_FOUND_MESSAGE = "未找到该查询码，请核对后重新输入。"
+MY_CASES_PER_PAGE = 20
+
+KIND_DESCRIPTIONS = {
+    Kind.PROBLEM: ("反映问题", "身边的公共问题，如路灯、道路、环境卫生、噪声、物业服务"),
+    Kind.DIFFICULTY: ("申请帮助", "个人或家庭遇到的生活困难，如老人照料、孩子看护、就业、残疾人帮扶"),
+}
+RATED_MESSAGES = {
+    Status.RATED: "感谢您的评价！本事项已办结。",
+    Status.IN_PROGRESS: "您的意见已收到，事项已退回承办单位重新办理，请留意办理进度。",
+    Status.ESCALATED: "您的意见已收到，事项已提交会议研究解决，请留意办理进度。",
+}
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    return render(request, template, {**portal_context(request), **context}, status=status)
+
+
+def _track_url(code: str) -> str:
+    return f"{reverse('portal:track')}?code={code}"
+
+
+def _limited(request: HttpRequest, form: TrackForm | None = None) -> HttpResponse:
+    message = f"查询次数过多，请 {ratelimit.window_minutes()} 分钟后再试。如有急事，请直接到社区办理。"
+    return _render(request, "portal/track.html", {"form": form or TrackForm(), "limited_message": message},
+                   status=429)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What residents can do here, and the kinds of problems the county takes in."""
+    return _render(request, "portal/home.html", {"category_groups": public_category_groups()})
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """反映问题 / 申请帮助: the report form; a good report goes on to the confirmation page."""
+    options = {"communities": report_communities(), "categories": public_category_groups()}
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, **options)
+        if form.is_valid():
+            try:
+                case, _created = report_submit(user=request.user, data=form.cleaned_data,
+                                               region_code=form.region_code())
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                request.session[LAST_REPORT_SESSION_KEY] = case.tracking_code
+                return redirect("portal:report_done")
+    else:
+        initial: dict[str, Any] = {}
+        if request.GET.get("kind") in Kind.values:
+            initial["kind"] = request.GET["kind"]
+        if community_by_code(request.GET.get("community", "")) is not None:
+            initial["community"] = request.GET["community"]
+        if getattr(request.user, "is_authenticated", False):
+            initial["contact_name"] = request.user.get_full_name()
+        form = ReportForm(initial=initial, **options)
+    return _render(request, "portal/report.html", {
+        "form": form,
+        "photos_dropped": bool(form.errors and request.FILES),
+        "kind_descriptions": KIND_DESCRIPTIONS,
+        "description_max": DESCRIPTION_MAX_LENGTH,
+    })
+
+
+@require_GET
+def report_done(request: HttpRequest) -> HttpResponse:
+    """The confirmation: the tracking code, large, with the advice to write it down."""
+    code = request.session.get(LAST_REPORT_SESSION_KEY)
+    if not code:
+        return redirect("portal:report")
+    return _render(request, "portal/report_done.html", {"code": code, "track_url": _track_url(code)})
+
+
+@require_GET
+def places(request: HttpRequest) -> JsonResponse:
+    """The grids and buildings of a community, for the report form's script (public data)."""
+    community = community_by_code(request.GET.get("community", ""))
+    items = [{"code": place.code, "label": place_label(place)} for place in community_places(community)]
+    return JsonResponse({"places": items})
+
+
+def _tracking_context(view: TrackingView, code: str, rate_form: RateForm | None = None) -> dict[str, Any]:
+    case = view.case
+    if view.can_rate and rate_form is None:
+        rate_form = RateForm(initial={"version": case.version})
+    return {
+        "view": view,
+        "code": code,
+        "own": own_case(code) or case,
+        "explanation": STATUS_EXPLANATIONS.get(case.status, ""),
+        "handlers": public_handlers(case),
+        "merged": view.followed_code != case.tracking_code,
+        "rate_form": rate_form if view.can_rate else None,
+    }
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    """查询办理进度: the code form, and the case's public progress once a code is given."""
+    if "code" not in request.GET:
+        return _render(request, "portal/track.html", {"form": TrackForm()})
+    form = TrackForm(request.GET)
+    if not form.is_valid():
+        return _render(request, "portal/track.html", {"form": form})
+    code = normalise_tracking_code(form.cleaned_data["code"])
+    if not code:
+        form.add_error("code", "请输入查询码")
+        return _render(request, "portal/track.html", {"form": form})
+    if not ratelimit.allow_lookup(request):
+        return _limited(request, form)
+    view = tracking_view(code)
+    if view is None:
+        return _render(request, "portal/track.html", {"form": form, "not_found": NOT_FOUND_MESSAGE})
+    form = TrackForm(initial={"code": code})
+    return _render(request, "portal/track.html", {"form": form, **_tracking_context(view, code)})
+
+
+@require_POST
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    """评价: the reporter rates a closed case; the service decides what a 不满意 leads to."""
+    code = normalise_tracking_code(code)
+    form = TrackForm(initial={"code": code})
+    if not ratelimit.allow_lookup(request):
+        return _limited(request, form)
+    view = tracking_view(code) if code else None
+    if view is None:
+        return _render(request, "portal/track.html", {"form": form, "not_found": NOT_FOUND_MESSAGE})
+    if not view.can_rate:
+        messages.info(request, "该事项当前不需要评价。")
+        return redirect(_track_url(code))
+    rate_form = RateForm(request.POST)
+    if rate_form.is_valid():
+        try:
+            case = report_rate(
+                user=request.user, case=view.case, code=code, version=rate_form.cleaned_data["version"],
+                result=rate_form.cleaned_data["result"], comment=rate_form.cleaned_data["comment"],
+            )
+        except StaleVersion:
+            messages.warning(request, "该事项刚刚有了新的进展，请查看最新情况后再评价。")
+            return redirect(_track_url(code))
+        except TransitionNotAllowed:
+            messages.info(request, "该事项当前不需要评价。")
+            return redirect(_track_url(code))
+        except PermissionDenied:
+            return _render(request, "portal/track.html", {"form": form, "not_found": NOT_FOUND_MESSAGE})
+        except ValidationError as error:
+            rate_form.add_service_error(error)
+        else:
+            messages.success(request, RATED_MESSAGES.get(case.status, "感谢您的评价！"))
+            return redirect(_track_url(code))
+    return _render(request, "portal/track.html", {"form": form, **_tracking_context(view, code, rate_form)})
+
+
+@login_required
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """我的事项: what the signed-in resident reported, newest first, each linked to its progress."""
+    page = Paginator(my_cases_of(request.user), MY_CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(request, "portal/my_cases.html", {
+        "page": page,
+        "rows": [(case, _track_url(case.tracking_code)) for case in page.object_list],
+        "is_resident": portal_actor(request.user) is not None,
+    })
+
+
+@require_GET
+def text_size(request: HttpRequest) -> HttpResponse:
+    """Switch the large-font mode on or off and go back to the page the resident came from."""
+    response = redirect(safe_next(request, request.GET.get("next")))
+    return remember_text_size(response, large=request.GET.get("size") == "large")
