@@ -299,3 +299,261 @@ def tracking_view(code: str) -> TrackingView | None:
         case=case, followed_code=followed, status_label=Status(case.status).label,
         steps=steps, notices=notices, can_rate=case.status == Status.CLOSED,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Staff pages: the case lists with every filter, a case's page, what the reader may do on it, and the
+# bodies, staff and cases its action forms offer.
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseListFilters:
+    """Filters of the staff case lists (问题清单, 困难清单); empty values are ignored.
+
+    Without a `status`, only open cases are listed; `owner` keeps the cases that user owns (首问责任人).
+    """
+
+    kind: str = ""
+    status: str = ""
+    region: Region | None = None
+    category: Category | None = None
+    overdue_only: bool = False
+    soon_due_only: bool = False
+    owner: User | None = None
+    text: str = ""
+
+
+def _lead_prefetch() -> Prefetch:
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(role="lead", status__in=Assignment.LIVE).select_related(
+            "organisation", "facility", "party_member__person"
+        ).order_by("-dispatched_at", "-id"),
+        to_attr="lead_assignments",
+    )
+
+
+def case_list(user: User, filters: CaseListFilters | None = None, *, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """问题清单 / 困难清单 for staff: the cases `user` may see, filtered, each with `is_overdue_flag` (red),
+    `is_soon_due_flag` (yellow) and `lead_assignments` (the live lead body, if any), overdue first, then
+    by finish deadline. A fixed number of queries at any length (the page, and one for the leads)."""
+    filters = filters or CaseListFilters()
+    now = now or timezone.now()
+    qs = cases_visible_to(user)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    qs = qs.filter(status=filters.status) if filters.status else qs.filter(status__in=OPEN_STATUSES)
+    if filters.region is not None:
+        qs = qs.filter(subtree_q(filters.region, "region__"))
+    if filters.category is not None:
+        qs = qs.filter(Q(category=filters.category) | Q(category__parent=filters.category)
+                       | Q(category__parent__parent=filters.category))
+    if filters.owner is not None:
+        qs = qs.filter(owner=filters.owner)
+    if filters.text:
+        qs = qs.filter(Q(title__icontains=filters.text) | Q(tracking_code=normalise_tracking_code(filters.text)))
+    qs = _due_flags(qs, now)
+    if filters.overdue_only:
+        qs = qs.filter(is_overdue_flag=True)
+    if filters.soon_due_only:
+        qs = qs.filter(is_soon_due_flag=True)
+    return qs.prefetch_related(_lead_prefetch()).order_by("-is_overdue_flag", "finish_due", "-received_at", "-id")
+
+
+def case_visible_by_code(user: User, code: str) -> Case | None:
+    """The case with tracking code `code` if `user` may open it (merges not followed); None otherwise."""
+    code = normalise_tracking_code(code)
+    if not code:
+        return None
+    return cases_visible_to(user).filter(tracking_code=code).first()
+
+
+def case_attachment(case: Case, attachment_id: int):
+    """One photo of `case` (None when it belongs to another case)."""
+    return case.attachments.filter(pk=attachment_id).first()
+
+
+@dataclass
+class ActionOptions:
+    """What one reader may do on one case now: the actions (in table order) and, for the actions that
+    name a record, the records they may name."""
+
+    actions: list[str]
+    accept: list[Assignment]
+    return_: list[Assignment]
+    reply: list[Assignment]
+    request_extension: list[Assignment]
+    open_extensions: list
+    arbitrate: list[Assignment]
+    report_in: list[WhistleSummons]
+    score: list[WhistleSummons]
+
+
+def action_options(
+    user: User, case: Case, *, assignments: list[Assignment], whistles: list[Whistle]
+) -> ActionOptions:
+    """The actions the table allows from the case's status that `user` may take now, judged by the same
+    rules the services apply (`cases.permissions`). `assignments` and `whistles` are the case's, as
+    `case_assignments` and `case_whistles` give them (no further queries for them)."""
+    from .models import Extension
+    from .permissions import STREET_ROLES, is_assignee, is_case_staff
+
+    allowed = allowed_actions(case.status)
+    staff = is_case_staff(user, case)
+    authenticated = getattr(user, "is_authenticated", False)
+    street = authenticated and (
+        sees_everything(user) or (user.role in STREET_ROLES and staff)
+    )
+    region_staff = staff or (
+        authenticated and user.role == Role.GRID_WORKER and user.region_id is not None
+        and case.region.code.startswith(user.region.code)
+    )
+    mine = [a for a in assignments if is_assignee(user, a)]
+    summons = [s for w in whistles for s in w.summons.all()]
+    summoned = authenticated and user.role == Role.DEPARTMENT_HANDLER and any(
+        s.organisation_id == user.organisation_id for s in summons
+    )
+    open_extensions = [
+        e for a in assignments if a.is_active for e in a.extensions.all() if e.status == Extension.Status.REQUESTED
+    ]
+    options = ActionOptions(
+        actions=[], accept=[a for a in mine if a.status == Assignment.Status.PENDING],
+        return_=[a for a in mine if a.is_active and not a.arbitrated],
+        reply=[a for a in mine if a.status == Assignment.Status.ACCEPTED],
+        request_extension=[
+            a for a in mine if a.is_active
+            and not any(e.status == Extension.Status.REQUESTED for e in a.extensions.all())
+        ],
+        open_extensions=open_extensions if staff else [],
+        arbitrate=[a for a in assignments if a.role == "lead" and a.status == Assignment.Status.RETURNED],
+        report_in=[
+            s for s in summons if s.reported_at is None
+            and (staff or (summoned and s.organisation_id == user.organisation_id))
+        ],
+        score=[s for s in summons if s.score is None] if staff else [],
+    )
+    staff_only = {"classify", "reject", "merge", "dispatch", "verify", "rework", "close", "rate", "escalate",
+                  "resume", "whistle"}
+    for action in allowed:
+        if action in staff_only:
+            ok = staff
+        elif action == "accept":
+            ok = bool(options.accept)
+        elif action == "return":
+            ok = bool(options.return_)
+        elif action == "reply":
+            ok = bool(options.reply)
+        elif action == "request_extension":
+            ok = bool(options.request_extension)
+        elif action in ("grant_extension", "refuse_extension"):
+            ok = bool(options.open_extensions)
+        elif action == "note":
+            ok = region_staff or summoned or any(a.status in Assignment.LIVE for a in mine)
+        elif action == "arbitrate":
+            ok = street and bool(options.arbitrate)
+        elif action == "report_in":
+            ok = bool(options.report_in)
+        elif action == "score":
+            ok = bool(options.score)
+        elif action == "transfer_owner":
+            ok = staff or (authenticated and case.owner_id == user.pk)
+        else:
+            ok = False
+        if ok:
+            options.actions.append(action)
+    return options
+
+
+@dataclass
+class CasePage:
+    """Everything the staff page of one case shows, read once."""
+
+    case: Case
+    assignments: list[Assignment]
+    whistles: list[Whistle]
+    events: list[CaseEvent]
+    ratings: list
+    attachments: list
+    extensions: list
+    options: ActionOptions
+
+
+def case_page(user: User, case: Case) -> CasePage:
+    """The case's assignments (with extensions), whistles (with summons), history, ratings, photos and
+    what `user` may do on it, in a fixed number of queries."""
+    assignments = list(case_assignments(case))
+    whistles = list(case_whistles(case))
+    return CasePage(
+        case=case, assignments=assignments, whistles=whistles, events=list(case_events(case)),
+        ratings=list(case.ratings.select_related("rated_by").order_by("rated_at", "id")),
+        attachments=list(case.attachments.order_by("created_at", "id")),
+        extensions=sorted((e for a in assignments for e in a.extensions.all()), key=lambda e: (e.requested_at, e.pk)),
+        options=action_options(user, case, assignments=assignments, whistles=whistles),
+    )
+
+
+@dataclass(frozen=True)
+class DispatchCandidates:
+    """The bodies a case may be dispatched to (or whose departments may be summoned)."""
+
+    organisations: list
+    facilities: list
+    party_members: list
+
+
+def _place_q(case: Case, field: str) -> Q:
+    """Regions on the case's chain up the tree (its street, county …) or inside its community."""
+    code = case.region.code
+    community = code[:12]
+    prefixes = [code[:n] for n in (2, 4, 6, 9, 12, 15, 18) if n <= len(code)]
+    return Q(**{f"{field}code__in": prefixes}) | Q(**{f"{field}code__startswith": community})
+
+
+def dispatch_candidates(user: User, case: Case) -> DispatchCandidates:
+    """Organisations that may handle cases (departments, dispatched agencies, property companies, owners'
+    committees, social organisations) placed above the case in the tree or inside its community, with the
+    category's suggested bodies wherever they sit; service stations and facilities in the case's community
+    that `user` may see; and, for a difficulty, party members registered (双报到) at its community, those
+    of the case's grid first."""
+    from categories.models import HANDLER_KINDS
+    from organisations.models import Organisation, PartyMember
+    from regions.selectors import facilities_visible_to
+
+    from .services import ASSIGNABLE_FACILITY_KINDS
+
+    suggested = suggested_assignees(case)
+    suggested_ids = [org.pk for org in suggested.all] if suggested else []
+    organisations = list(
+        Organisation.objects.active().filter(kind__in=HANDLER_KINDS)
+        .filter(_place_q(case, "region__") | Q(pk__in=suggested_ids))
+        .select_related("region").order_by("region__code", "kind", "name")
+    )
+    community = case.region.code[:12]
+    facilities = list(
+        facilities_visible_to(user).filter(kind__in=ASSIGNABLE_FACILITY_KINDS, region__code__startswith=community)
+        .order_by("region__code", "kind", "name")
+    )
+    members: list = []
+    if case.kind == Kind.DIFFICULTY:
+        grid = case.region.code[:15] if len(case.region.code) >= 15 else ""
+        members = list(
+            PartyMember.objects.active().filter(registered_community__code__in=[
+                case.region.code[:n] for n in (12, 15, 18) if n <= len(case.region.code)
+            ]).select_related("person", "grid").order_by("person__name", "id")
+        )
+        members.sort(key=lambda m: 0 if grid and m.grid_id and m.grid.code == grid else 1)
+    return DispatchCandidates(organisations=organisations, facilities=facilities, party_members=members)
+
+
+def owner_candidates(case: Case) -> QuerySet[User]:
+    """Active community, street and county staff whose region contains the case: who may become its
+    首问责任人."""
+    from accounts.permissions import MANAGER_ROLES
+
+    code = case.region.code
+    prefixes = [code[:n] for n in (2, 4, 6, 9, 12, 15, 18) if n <= len(code)]
+    return (
+        User.objects.filter(is_active=True, role__in=MANAGER_ROLES, region__code__in=prefixes)
+        .select_related("region").order_by("region__code", "username")
+    )

@@ -10,6 +10,8 @@ from accounts.models import Role
 
 STAFF = {Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
 EVERYONE_SIGNED_IN = STAFF | {Role.PARTY_MEMBER}
+# Staff attached to a place (county, street, community, grid): they run the case lists and take cases in.
+REGION_STAFF = frozenset({Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,16 @@ SECTIONS = (
         Link("党员名册", "organisations:party_members"),
     )),
     Section("问题联解", (
+        Link("问题清单", "cases:problem_list", "kind=problem", roles=REGION_STAFF),
+        Link("受理登记", "cases:intake", roles=REGION_STAFF),
+        # A department's inbox; staff follow the assignments in their area, helpers their difficulties.
+        Link("办理清单", "cases:handling_list"),
+        Link("吹哨台", "cases:whistle_board", roles=frozenset(STAFF)),
         Link("民意征求窗口", "regions:facilities", "kind=opinion_window"),
         Link("议事协商阵地", "regions:facilities", "kind=cultural_center"),
     )),
     Section("困难联帮", (
+        Link("困难清单", "cases:problem_list", "kind=difficulty", roles=REGION_STAFF),
         Link("日间照料中心", "regions:facilities", "kind=day_care_center"),
         Link("四点半学校", "regions:facilities", "kind=after_school_center"),
         Link("服务站", "regions:facilities", "group=stations"),
