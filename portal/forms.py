@@ -182,6 +182,14 @@ class ReportForm(PortalForm):
     def clean_title(self) -> str:
         return self.cleaned_data["title"].strip()
 
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"].strip()
+        if len(description) > DESCRIPTION_MAX_LENGTH:
+            raise ValidationError(
+                f"具体情况不能超过 {DESCRIPTION_MAX_LENGTH} 个字（现有 {len(description)} 个字），请删减后再提交"
+            )
+        return description
+
     def clean_contact_phone(self) -> str:
         phone = _plain_phone(self.cleaned_data["contact_phone"])
         if not MOBILE.match(phone):

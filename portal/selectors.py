@@ -6,12 +6,15 @@ holding a tracking code may see: no names of people, no contact data, no staff n
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
 from cases.models import Assignment, Case
-from cases.selectors import case_by_tracking_code
+from cases.selectors import TrackingView, case_by_tracking_code
+from cases.services import TRACKING_ALPHABET, TRACKING_LENGTH
 from cases.workflow import Status
 from categories.models import Category
 from categories.selectors import public_categories
@@ -132,3 +135,26 @@ def public_handlers(case: Case) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+_TRACKING_CODE = re.compile(rf"(?<![0-9A-Z])[{TRACKING_ALPHABET}]{{{TRACKING_LENGTH}}}(?![0-9A-Z])")
+
+
+@dataclass(frozen=True)
+class PublicNotice:
+    at: dt.datetime
+    message: str
+
+
+def public_notices(view: TrackingView) -> list[PublicNotice]:
+    """What the reporters were told, with every tracking code but the reader's own masked.
+
+    A merge notice names the code of the case it was merged into; that code is another resident's
+    key to their own report, so the page shows it as asterisks.
+    """
+    own = view.followed_code
+
+    def mask(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(0) == own else "*" * TRACKING_LENGTH
+
+    return [PublicNotice(notice.created_at, _TRACKING_CODE.sub(mask, notice.message)) for notice in view.notices]

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.models import DESCRIPTION_MAX_LENGTH, Kind
 from cases.permissions import normalise_tracking_code
@@ -34,6 +34,7 @@ from .selectors import (
     place_label,
     public_category_groups,
     public_handlers,
+    public_notices,
     report_communities,
 )
 from .services import portal_actor, report_rate, report_submit
@@ -67,7 +68,7 @@ def _limited(request: HttpRequest, form: TrackForm | None = None) -> HttpRespons
                    status=429)
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """What residents can do here, and the kinds of problems the county takes in."""
     return _render(request, "portal/home.html", {"category_groups": public_category_groups()})
@@ -94,8 +95,9 @@ def report(request: HttpRequest) -> HttpResponse:
             initial["kind"] = request.GET["kind"]
         if community_by_code(request.GET.get("community", "")) is not None:
             initial["community"] = request.GET["community"]
-        if getattr(request.user, "is_authenticated", False):
-            initial["contact_name"] = request.user.get_full_name()
+        resident = portal_actor(request.user)
+        if resident is not None:
+            initial["contact_name"] = resident.get_full_name()
         form = ReportForm(initial=initial, **options)
     return _render(request, "portal/report.html", {
         "form": form,
@@ -105,7 +107,7 @@ def report(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def report_done(request: HttpRequest) -> HttpResponse:
     """The confirmation: the tracking code, large, with the advice to write it down."""
     code = request.session.get(LAST_REPORT_SESSION_KEY)
@@ -114,7 +116,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
     return _render(request, "portal/report_done.html", {"code": code, "track_url": _track_url(code)})
 
 
-@require_GET
+@require_safe
 def places(request: HttpRequest) -> JsonResponse:
     """The grids and buildings of a community, for the report form's script (public data)."""
     community = community_by_code(request.GET.get("community", ""))
@@ -132,12 +134,13 @@ def _tracking_context(view: TrackingView, code: str, rate_form: RateForm | None 
         "own": own_case(code) or case,
         "explanation": STATUS_EXPLANATIONS.get(case.status, ""),
         "handlers": public_handlers(case),
+        "notices": public_notices(view),
         "merged": view.followed_code != case.tracking_code,
         "rate_form": rate_form if view.can_rate else None,
     }
 
 
-@require_GET
+@require_safe
 def track(request: HttpRequest) -> HttpResponse:
     """查询办理进度: the code form, and the case's public progress once a code is given."""
     if "code" not in request.GET:
@@ -195,7 +198,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def my_cases(request: HttpRequest) -> HttpResponse:
     """我的事项: what the signed-in resident reported, newest first, each linked to its progress."""
     page = Paginator(my_cases_of(request.user), MY_CASES_PER_PAGE).get_page(request.GET.get("page"))
@@ -206,7 +209,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def text_size(request: HttpRequest) -> HttpResponse:
     """Switch the large-font mode on or off and go back to the page the resident came from."""
     response = redirect(safe_next(request, request.GET.get("next")))

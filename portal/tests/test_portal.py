@@ -11,11 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.models import Attachment, Case, CaseEvent, CaseReporter, Channel, Kind, Rating
-from cases.services import case_reject, case_submit
+from cases.services import case_merge, case_reject, case_submit
 from cases.workflow import Status
 from conftest import PASSWORD
 
-from .conftest import PNG
+from .helpers import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -420,3 +420,15 @@ def test_the_large_font_mode_is_remembered_without_scripts(client):
     response = client.get(reverse("portal:text_size"), {"size": "normal", "next": "https://evil.example/"})
     assert response["Location"] == HOME
     assert 'class="large-text"' not in html_of(client.get(HOME))
+
+
+def test_a_merged_case_is_followed_with_its_own_code_and_shows_nobody_elses_report(client, tree, users):
+    survivor = reported_case(client, tree, title="东街路灯成片不亮", contact_name="李建国", contact_phone="13700001111")
+    duplicate = reported_case(client, tree, title="3号楼前路灯坏了")
+    case_merge(case=duplicate, actor=users["community"], expected_version=duplicate.version, survivor=survivor)
+    html = html_of(client.get(TRACK, {"code": duplicate.tracking_code}))
+    assert "3号楼前路灯坏了" in html and "已合并办理" in html
+    assert "东街路灯成片不亮" not in html and "李建国" not in html and "13700001111" not in html
+    assert NAME not in html and PHONE not in html
+    # The merge notice names the other case's code, which is that resident's key: it is masked.
+    assert survivor.tracking_code not in html and "**********" in html
