@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -179,6 +180,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Lifetime of an API bearer token.
 API_TOKEN_TTL_HOURS = int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", "12"))
+
+# Text messages to residents: the class that sends them (a gateway's adapter); the default only logs.
+GONGZHI_SMS_BACKEND = os.environ.get("GONGZHI_SMS_BACKEND", "notifications.sms.LoggingSmsBackend")
+# How many hours before a deadline `run_clocks` reminds the body that must meet it.
+GONGZHI_REMINDER_HOURS = int(os.environ.get("GONGZHI_REMINDER_HOURS", "4"))
 
 # Largest spreadsheet an import accepts.
 IMPORT_MAX_BYTES = int(os.environ.get("GONGZHI_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -1,0 +1,26 @@
+"""Notifications hooked to the case workflow: each committed move is announced at once.
+
+`cases.signals.case_changed` is sent after the transaction of a move has committed, so a rolled-back
+move never notifies anyone. A failure here must not fail the move (it is already done): it is logged,
+and `run_clocks` reads the same events again from the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from .services import events_for_notification, notify_for_event
+
+logger = logging.getLogger("gongzhi.notifications")
+
+
+def on_case_changed(sender, *, case_id: int, action: str, event_ids: list[int], **kwargs) -> None:
+    """Run `notify_for_event` over the events one case move wrote."""
+    try:
+        now = timezone.now()
+        for event in events_for_notification().filter(pk__in=event_ids).order_by("pk"):
+            notify_for_event(event, now=now)
+    except Exception:
+        logger.exception("通知发送失败（事项 %s，动作 %s），将由 run_clocks 补发", case_id, action)
