@@ -166,11 +166,11 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     # The version comes first: someone looking at an old page learns that before anything else.
     if _posted_version(request, action) != case.version:
         return _conflict(request, pk, form)
+    if not workflow.is_allowed(action, case.status):
+        return _render_case(request, case, page=page, alert=str(TransitionNotAllowed(action, case.status)),
+                            status=400)
     if action not in page.options.actions:
-        if not workflow.is_allowed(action, case.status):
-            message = str(TransitionNotAllowed(action, case.status))
-        else:
-            message = f"您不能对该事项执行“{_action_label(action, case.status)}”"
+        message = f"您不能对该事项执行“{_action_label(action, case.status)}”"
         return _render_case(request, case, page=page, alert=message, status=403)
     if form.is_valid():
         try:
@@ -179,7 +179,7 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except StaleVersion:
             return _conflict(request, pk, form)
         except TransitionNotAllowed as exc:
-            return _render_case(request, visible_case(user, pk), bound=form, alert=str(exc))
+            return _render_case(request, visible_case(user, pk), bound=form, alert=str(exc), status=400)
         except PermissionDenied as exc:
             return _render_case(request, case, page=page, bound=form, alert=str(exc) or "无权执行此操作", status=403)
         except ValidationError as error:
