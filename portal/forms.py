@@ -58,6 +58,8 @@ class PortalForm(forms.Form):
     service_field_names: dict[str, str] = {}
     # Fields whose service errors go to the whole form (the resident cannot change them).
     hidden_field_names: tuple[str, ...] = ()
+    # Plainer words for a service's message about a field the resident never sees.
+    service_messages: dict[str, str] = {}
 
     def add_service_error(self, error: ValidationError) -> None:
         """Put each message of a service's ValidationError on the field it concerns (else on the form)."""
@@ -67,6 +69,8 @@ class PortalForm(forms.Form):
         for name, messages in error.message_dict.items():
             name = self.service_field_names.get(name, name)
             field = name if name in self.fields and name not in self.hidden_field_names else None
+            if name in self.service_messages:
+                messages = [self.service_messages[name]]
             for message in messages:
                 self.add_error(field, message)
 
@@ -151,6 +155,9 @@ class ReportForm(PortalForm):
 
     service_field_names = {"region": "community", "lat": "address", "long": "address"}
     hidden_field_names = ("idempotency_key",)
+    service_messages = {
+        "idempotency_key": "这份表单已经提交过。如需再反映一件事，请重新打开“反映问题”页面填写。",
+    }
 
     def __init__(
         self, *args: Any, communities: list[CommunityGroup], categories: list[CategoryGroup], **kwargs: Any

@@ -132,6 +132,16 @@ def test_the_same_idempotency_key_twice_makes_one_case(client, tree):
     assert case.tracking_code in html_of(client.get(DONE))
 
 
+def test_a_form_sent_again_by_someone_else_is_refused_in_plain_words(client, tree, users):
+    data = report_data(tree)
+    client.force_login(users["resident"])
+    client.post(REPORT, data)
+    client.logout()
+    html = html_of(client.post(REPORT, data))
+    assert "这份表单已经提交过" in html and "幂等键" not in html
+    assert Case.objects.count() == 1
+
+
 def test_the_confirmation_without_a_report_sends_to_the_form(client):
     response = client.get(DONE)
     assert response.status_code == 302 and response["Location"] == REPORT
