@@ -29,13 +29,22 @@ def fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def phone(browser, console_errors):
-    """A phone-sized page; console errors of this page are collected too."""
-    context = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN")
+def phone_page(browser, console_errors: list[str], *, bypass_csp: bool):
+    """A phone-sized page whose console errors (CSP refusals among them) go to `console_errors`."""
+    context = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN", bypass_csp=bypass_csp)
     page = context.new_page()
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    return context, page
+
+
+@pytest.fixture
+def phone(browser, console_errors):
+    """A phone-sized page that lets the test inject axe-core (the site's CSP admits no inline script).
+
+    `test_the_pages_keep_to_the_content_security_policy` walks the same pages with the policy enforced.
+    """
+    context, page = phone_page(browser, console_errors, bypass_csp=True)
     yield page
     context.close()
 
@@ -196,6 +205,32 @@ def test_the_resident_rates_the_result_and_a_first_unsatisfied_sends_it_back(
     expect(page.get_by_text("已退回重新办理")).to_be_visible()
     expect(page.get_by_role("heading", name="评价办理结果")).to_have_count(0)
     assert Case.objects.get(tracking_code=code).status == Status.IN_PROGRESS
+    assert console_errors == []
+
+
+def test_the_pages_keep_to_the_content_security_policy(browser, live_server, tree, users, console_errors):
+    driver = Driver(users, make_categories(tree), tree)
+    context, page = phone_page(browser, console_errors, bypass_csp=False)
+    page.goto(f"{live_server.url}/public/")
+    page.get_by_role("button", name="大字模式").click()
+    expect(page.locator("html")).to_have_class(re.compile("large-text"))
+    page.goto(f"{live_server.url}/public/report/")
+    page.get_by_label("具体情况").fill("门口积水")
+    expect(page.get_by_text("已输入 4 个字")).to_be_visible()
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    page.get_by_role("radio", name=re.compile("^反映问题")).check()
+    page.get_by_label("所在社区").select_option(tree.east.code)
+    expect(page.get_by_label("网格或楼栋").locator("option", has_text="东街二网格")).to_have_count(1)
+    page.get_by_label("标题").fill("门口积水")
+    page.get_by_label("联系人姓名").fill("王秀英")
+    page.get_by_label("手机号码").fill("13912345678")
+    page.get_by_role("button", name="提交").click()
+    code = page.locator(".tracking-code").inner_text()
+    driver.to_closed(Case.objects.get(tracking_code=code))
+    page.get_by_role("link", name="查看办理进度").click()
+    expect(page.get_by_role("heading", name="评价办理结果")).to_be_visible()
+    context.close()
     assert console_errors == []
 
 
