@@ -237,6 +237,16 @@ class IntakeForm(forms.Form):
         }
 
     def add_service_errors(self, error: ValidationError) -> None:
+        """The service's refusals next to their fields; a refused hidden key is replaced by a fresh one."""
+        if hasattr(error, "error_dict") and "idempotency_key" in error.error_dict:
+            messages = error.message_dict
+            messages.pop("idempotency_key")
+            self.data = self.data.copy()
+            self.data["idempotency_key"] = uuid.uuid4().hex
+            self.add_error(None, "本表单的提交标识已被使用，已为您更换，请核对后再次点击“登记”")
+            if not messages:
+                return
+            error = ValidationError(messages)
         add_service_errors(self, error)
 
 

@@ -226,6 +226,22 @@ def test_a_double_submitted_intake_creates_one_case(client, flow, world):
     assert "没有重复登记" in client.get(second["Location"]).content.decode()
 
 
+def test_a_form_key_someone_else_used_is_replaced_and_the_form_can_be_sent_again(client, flow, world):
+    from cases import services
+
+    services.case_submit(actor=flow.u["community2"], channel="phone", kind="problem", title="别处的事项",
+                         description="西街", region=world.tree.west, contact_phone="13900000000",
+                         idempotency_key="shared-key")
+    login(client, "community")
+    response = client.post(reverse("cases:intake"), intake_data(world, idempotency_key="shared-key"))
+    assert response.status_code == 200
+    assert "提交标识已被使用" in response.content.decode()
+    new_key = response.context["form"]["idempotency_key"].value()
+    assert new_key and new_key != "shared-key"
+    assert client.post(reverse("cases:intake"), intake_data(world, idempotency_key=new_key)).status_code == 302
+    assert Case.objects.filter(created_by=flow.u["community"]).count() == 1
+
+
 # --------------------------------------------------------------------------------------------------
 # The case page
 # --------------------------------------------------------------------------------------------------
