@@ -43,3 +43,9 @@ def figures(request, region: str | None = None):
         "region": {"code": node.code, "name": node.name, "level": node.level},
         **figures_for(node),
     }
+
+
+# Key figures of case handling: GET /kpis (reports/api_kpis.py).
+from .api_kpis import router as kpis_router  # noqa: E402
+
+router.add_router("", kpis_router)

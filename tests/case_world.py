@@ -60,9 +60,20 @@ class CaseWorld:
             users[name] = User.objects.create_user(
                 username=name, password=PASSWORD, role=Role.DEPARTMENT_HANDLER, organisation=org
             )
+        users["community3"] = User.objects.create_user(
+            username="community3", password=PASSWORD, role=Role.COMMUNITY_STAFF, region=tree.north
+        )
         self.clerk = users["community"]
+        self._staff = {
+            tree.east.code: users["community"], tree.west.code: users["community2"], tree.north.code: users["community3"],
+        }
 
     # -- who acts -----------------------------------------------------------------------------------
+
+    def staff(self, case_or_region) -> User:
+        """The community staff member of the community a case (or a region) lies in."""
+        region = getattr(case_or_region, "region", case_or_region)
+        return self._staff[region.code[:12]]
 
     def handler(self, org: Organisation) -> User:
         return User.objects.filter(role=Role.DEPARTMENT_HANDLER, organisation=org).order_by("pk").first()
@@ -77,10 +88,11 @@ class CaseWorld:
 
     def submit(self, when: dt.datetime, *, region=None, title: str = "路灯不亮", phone: str = "13900002222",
                actor: User | None = None) -> Case:
+        region = region or self.tree.east_grid1
         with frozen(when):
             case, _ = services.case_submit(
-                actor=actor if actor is not None else self.clerk, channel=Channel.OPINION_WINDOW, kind=Kind.PROBLEM,
-                title=title, description="楼前的路灯坏了一周", region=region or self.tree.east_grid1,
+                actor=actor if actor is not None else self.staff(region), channel=Channel.OPINION_WINDOW, kind=Kind.PROBLEM,
+                title=title, description="楼前的路灯坏了一周", region=region,
                 contact_name="居民乙", contact_phone=phone, reporter_user=self.users["resident"],
             )
         return case
@@ -88,7 +100,7 @@ class CaseWorld:
     def classify(self, case: Case, when: dt.datetime, actor: User | None = None) -> Case:
         with frozen(when):
             return services.case_classify(
-                case=case, actor=actor or self.clerk, expected_version=case.version, category=self.category
+                case=case, actor=actor or self.staff(case), expected_version=case.version, category=self.category
             )
 
     def register(self, when: dt.datetime, **submit) -> Case:
@@ -104,7 +116,7 @@ class CaseWorld:
         specs += [AssigneeSpec(organisation=org, role=AssignmentRole.ASSIST) for org in assists]
         with frozen(when):
             return services.case_dispatch(
-                case=case, actor=actor or self.clerk, expected_version=case.version, assignees=specs
+                case=case, actor=actor or self.staff(case), expected_version=case.version, assignees=specs
             )
 
     def _as_body(self, service, case: Case, when: dt.datetime, org: Organisation | None, **extra) -> Case:
@@ -134,20 +146,20 @@ class CaseWorld:
         extension = Extension.objects.filter(assignment__case=case, status=Extension.Status.REQUESTED).get()
         with frozen(when):
             return services.case_grant_extension(
-                case=case, actor=self.clerk, expected_version=case.version, extension=extension
+                case=case, actor=self.staff(case), expected_version=case.version, extension=extension
             )
 
     def verify(self, case: Case, when: dt.datetime) -> Case:
         with frozen(when):
-            return services.case_verify(case=case, actor=self.clerk, expected_version=case.version)
+            return services.case_verify(case=case, actor=self.staff(case), expected_version=case.version)
 
     def rework(self, case: Case, when: dt.datetime, reason: str = "现场仍未修好") -> Case:
         with frozen(when):
-            return services.case_rework(case=case, actor=self.clerk, expected_version=case.version, reason=reason)
+            return services.case_rework(case=case, actor=self.staff(case), expected_version=case.version, reason=reason)
 
     def close(self, case: Case, when: dt.datetime) -> Case:
         with frozen(when):
-            return services.case_close(case=case, actor=self.clerk, expected_version=case.version)
+            return services.case_close(case=case, actor=self.staff(case), expected_version=case.version)
 
     def rate(self, case: Case, when: dt.datetime, result: str = "satisfied") -> Case:
         with frozen(when):
@@ -157,13 +169,13 @@ class CaseWorld:
 
     def reject(self, case: Case, when: dt.datetime, reason: str = "不属于受理范围") -> Case:
         with frozen(when):
-            return services.case_reject(case=case, actor=self.clerk, expected_version=case.version, reason=reason)
+            return services.case_reject(case=case, actor=self.staff(case), expected_version=case.version, reason=reason)
 
     def whistle(self, case: Case, when: dt.datetime, orgs: Sequence[Organisation],
                 reasons: Sequence[str] = ("multi_department",)) -> Case:
         with frozen(when):
             return services.case_whistle(
-                case=case, actor=self.clerk, expected_version=case.version, reasons=list(reasons),
+                case=case, actor=self.staff(case), expected_version=case.version, reasons=list(reasons),
                 organisations=list(orgs),
             )
 
@@ -179,7 +191,7 @@ class CaseWorld:
     def score(self, case: Case, when: dt.datetime, org: Organisation, score: int) -> Case:
         with frozen(when):
             return services.case_score(
-                case=case, actor=self.clerk, expected_version=case.version, summons=self.summons(case, org),
+                case=case, actor=self.staff(case), expected_version=case.version, summons=self.summons(case, org),
                 score=score,
             )
 

@@ -1,0 +1,417 @@
+"""Key figures of case handling per department, community, street or county and period (see docs/kpis.md).
+
+Every figure is counted in the database from the case records: the event log (报到 on time or not,
+立案, 结案), the assignments' clocks (which the case services write in the same transaction as the
+events), the ratings and the whistle summons. One set of figures takes four queries (assignments,
+events, ratings, summons) whatever the number of cases; the department league table takes five.
+
+Periods are given as dates, both included, in Beijing time; `now` (the present by default) decides
+which clocks are still running: a deadline that has not yet passed counts neither for nor against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models import Case as Switch
+from django.utils import timezone
+
+from accounts.models import REGION_STAFF_ROLES, Role, User
+from cases.models import Assignment, AssignmentRole, CaseEvent, Rating, RatingResult, WhistleSummons
+from cases.workflow import HANDLING_STATUSES, Status
+from organisations.models import Organisation
+from regions.models import Region
+from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
+
+from .periods import Period
+
+CLOSED_STATUSES = (Status.CLOSED, Status.RATED)
+POSITIVE_RESULTS = (RatingResult.SATISFIED, RatingResult.BASICALLY_SATISFIED)
+LEAD_LIVE = dict(role=AssignmentRole.LEAD, status__in=Assignment.LIVE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share: `numerator` of `denominator` (no value when nothing was counted)."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The key figures of one department or region over one period."""
+
+    response: Rate           # 响应率
+    on_time_finish: Rate     # 按期办结率
+    closure: Rate            # 结案率
+    resolution: Rate         # 解决率
+    satisfaction: Rate       # 满意率
+    rework: Rate             # 返工率
+    avg_handling_hours: float | None  # 平均办理时长（小时）
+    lead_replies: int        # the lead replies the average is taken over
+    whistle_score: float | None       # 吹哨报到平均评分
+    whistle_scored: int      # the scores it is taken over
+    whistle_on_time: Rate    # 吹哨报到按时率
+    satisfied_only: int = 0  # ratings of 满意 alone (the rest of the positive ones are 基本满意)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the API: each rate as {numerator, denominator, value}."""
+        data = asdict(self)
+        for name, value in vars(self).items():
+            if isinstance(value, Rate):
+                data[name] = {"numerator": value.numerator, "denominator": value.denominator, "value": value.value}
+        return data
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    key: str
+    label: str
+    explanation: str
+
+
+KPI_DEFS: tuple[KpiDef, ...] = (
+    KpiDef("response", "响应率", "期内派遣、报到期限已到的派遣中，按时报到接收或按时退回的比例"),
+    KpiDef("on_time_finish", "按期办结率",
+           "期内答复的派遣与期内到期仍未答复的派遣中，每次答复都在办结期限（含批准的延期）内的比例"),
+    KpiDef("closure", "结案率", "期内立案的事项中，目前已结案或已评价的比例"),
+    KpiDef("resolution", "解决率", "期内最后一次评价的事项中，最终评价为满意或基本满意的比例"),
+    KpiDef("satisfaction", "满意率", "期内全部评价中，满意与基本满意的比例"),
+    KpiDef("rework", "返工率", "期内结案的事项中，曾经返工的比例"),
+    KpiDef("avg_handling_hours", "平均办理时长", "主办单位从派遣到答复的平均小时数（期内答复的）"),
+    KpiDef("whistle_on_time", "吹哨报到按时率", "期内吹哨召集、报到期限已到的部门中，按时报到的比例"),
+    KpiDef("whistle_score", "吹哨报到评分", "期内社区对报到部门评分（1–5 分）的平均值"),
+)
+KPI_LABELS: dict[str, str] = {d.key: d.label for d in KPI_DEFS}
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    organisation: Organisation
+    kpis: Kpis
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What to count: one department's work (optionally only within a region), or all work in a region."""
+
+    organisation_id: int | None = None
+    region: Region | None = None
+    by_organisation: bool = False
+
+
+def _period(start: dt.date, end: dt.date) -> Period:
+    return Period(start, end)
+
+
+def _in(field: str, period: Period) -> Q:
+    return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
+
+
+def _grouped(qs: QuerySet, group: str | None, aggregates: dict) -> dict[Any, dict]:
+    """`aggregates` over `qs`, as {None: figures}, or per value of `group` when it is given."""
+    qs = qs.order_by()
+    if group is None:
+        return {None: qs.aggregate(**aggregates)}
+    return {row.pop(group): row for row in qs.values(group).annotate(**aggregates)}
+
+
+# --------------------------------------------------------------------------------------------------
+# The four counts
+# --------------------------------------------------------------------------------------------------
+
+
+def _assignment_figures(scope: _Scope, period: Period, now: dt.datetime) -> dict[Any, dict]:
+    """响应率, 按期办结率 and the handling time, from the assignments and their 报到 events."""
+    qs = Assignment.objects.filter(case__archived_at__isnull=True)
+    if scope.organisation_id is not None:
+        qs = qs.filter(organisation_id=scope.organisation_id)
+    elif scope.by_organisation:
+        qs = qs.filter(organisation__isnull=False)
+    if scope.region is not None:
+        qs = qs.filter(subtree_q(scope.region, "case__region__"))
+    own_events = CaseEvent.objects.filter(assignment=OuterRef("pk"))
+    qs = qs.annotate(
+        accepted_on_time=Exists(own_events.filter(action="accept", data__on_time=True)),
+        ever_replied_late=Exists(own_events.filter(action="reply", data__on_time=False)),
+    ).annotate(
+        responded=Switch(
+            When(Q(accepted_on_time=True) | Q(returned_at__lte=F("report_in_due")), then=Value(True)),
+            default=Value(False), output_field=BooleanField(),
+        ),
+    ).annotate(
+        # A clock still running, or one the body was relieved of before it ran out, is not judged.
+        judged=Switch(
+            When(responded=True, then=Value(True)),
+            When(status=Assignment.Status.PENDING, report_in_due__gt=now, then=Value(False)),
+            When(status=Assignment.Status.WITHDRAWN, withdrawn_at__lte=F("report_in_due"), then=Value(False)),
+            default=Value(True), output_field=BooleanField(),
+        ),
+    )
+    dispatched = _in("dispatched_at", period) & Q(judged=True)
+    replied = Q(status=Assignment.Status.REPLIED) & _in("replied_at", period)
+    due_by = min(period.end_at, now)
+    overdue = Q(
+        status__in=Assignment.ACTIVE, case__status__in=HANDLING_STATUSES,
+        finish_due__gte=period.start_at, finish_due__lt=due_by,
+    )
+    lead_replied = replied & Q(role=AssignmentRole.LEAD)
+    handling = ExpressionWrapper(F("replied_at") - F("dispatched_at"), output_field=DurationField())
+    return _grouped(qs, "organisation_id" if scope.by_organisation else None, dict(
+        response_total=Count("pk", filter=dispatched),
+        response_met=Count("pk", filter=dispatched & Q(responded=True)),
+        finish_total=Count("pk", filter=replied | overdue),
+        finish_met=Count("pk", filter=replied & Q(replied_at__lte=F("finish_due"), ever_replied_late=False)),
+        lead_replies=Count("pk", filter=lead_replied),
+        handling_time=Avg(handling, filter=lead_replied),
+    ))
+
+
+def _lead_filter(scope: _Scope, prefix: str) -> Q:
+    """Rows whose case is led by the scope's department (or by any organisation, for the league table)."""
+    q = Q(**{f"{prefix}assignments__{name}": value for name, value in LEAD_LIVE.items()})
+    if scope.organisation_id is not None:
+        return q & Q(**{f"{prefix}assignments__organisation_id": scope.organisation_id})
+    return q & Q(**{f"{prefix}assignments__organisation__isnull": False})
+
+
+def _case_figures(scope: _Scope, period: Period) -> dict[Any, dict]:
+    """结案率 and 返工率, from the 立案 and 结案 events in the period."""
+    conditions = Q(action__in=("classify", "close"), case__archived_at__isnull=True) & _in("created_at", period)
+    if scope.region is not None:
+        conditions &= subtree_q(scope.region, "case__region__")
+    if scope.organisation_id is not None or scope.by_organisation:
+        conditions &= _lead_filter(scope, "case__")
+    # One filter() call, so the lead condition and the grouping use the same assignment row.
+    qs = CaseEvent.objects.filter(conditions)
+    registered = Q(action="classify")
+    closed = Q(action="close")
+    return _grouped(qs, "case__assignments__organisation" if scope.by_organisation else None, dict(
+        registered=Count("case", distinct=True, filter=registered & ~Q(case__status=Status.MERGED)),
+        registered_closed=Count("case", distinct=True, filter=registered & Q(case__status__in=CLOSED_STATUSES)),
+        closed=Count("case", distinct=True, filter=closed),
+        closed_reworked=Count("case", distinct=True, filter=closed & Q(case__rework_count__gt=0)),
+    ))
+
+
+def _rating_figures(scope: _Scope, period: Period) -> dict[Any, dict]:
+    """满意率 (every rating) and 解决率 (each case's latest rating), from the ratings in the period."""
+    conditions = Q(case__archived_at__isnull=True) & _in("rated_at", period)
+    if scope.region is not None:
+        conditions &= subtree_q(scope.region, "case__region__")
+    if scope.organisation_id is not None or scope.by_organisation:
+        conditions &= _lead_filter(scope, "case__")
+    later = Rating.objects.filter(case=OuterRef("case"), pk__gt=OuterRef("pk"))
+    qs = Rating.objects.filter(conditions).annotate(latest=~Exists(later))
+    latest = Q(latest=True)
+    return _grouped(qs, "case__assignments__organisation" if scope.by_organisation else None, dict(
+        ratings=Count("pk", distinct=True),
+        positive=Count("pk", distinct=True, filter=Q(result__in=POSITIVE_RESULTS)),
+        satisfied=Count("pk", distinct=True, filter=Q(result=RatingResult.SATISFIED)),
+        rated_cases=Count("case", distinct=True, filter=latest),
+        resolved_cases=Count("case", distinct=True, filter=latest & Q(result__in=POSITIVE_RESULTS)),
+    ))
+
+
+def _summons_figures(scope: _Scope, period: Period, now: dt.datetime) -> dict[Any, dict]:
+    """吹哨报到按时率 and 评分, from the summons of whistles blown (and scores given) in the period."""
+    qs = WhistleSummons.objects.filter(whistle__case__archived_at__isnull=True)
+    if scope.organisation_id is not None:
+        qs = qs.filter(organisation_id=scope.organisation_id)
+    if scope.region is not None:
+        qs = qs.filter(subtree_q(scope.region, "whistle__case__region__"))
+    qs = qs.annotate(judged=Switch(
+        When(reported_at__isnull=False, then=Value(True)),
+        When(report_in_due__gt=now, then=Value(False)),
+        default=Value(True), output_field=BooleanField(),
+    ))
+    blown = _in("whistle__blown_at", period) & Q(judged=True)
+    scored = _in("scored_at", period) & Q(score__isnull=False)
+    return _grouped(qs, "organisation_id" if scope.by_organisation else None, dict(
+        summons_total=Count("pk", filter=blown),
+        summons_met=Count("pk", filter=blown & Q(reported_at__lte=F("report_in_due"))),
+        scored=Count("pk", filter=scored),
+        score_avg=Avg("score", filter=scored),
+    ))
+
+
+# --------------------------------------------------------------------------------------------------
+# Putting the counts together
+# --------------------------------------------------------------------------------------------------
+
+
+def _hours(value: dt.timedelta | float | None) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1_000_000
+    return round(seconds / 3600, 1)
+
+
+def _kpis(a: dict | None, c: dict | None, r: dict | None, s: dict | None) -> Kpis:
+    a, c, r, s = a or {}, c or {}, r or {}, s or {}
+
+    def n(source: dict, key: str) -> int:
+        return int(source.get(key) or 0)
+
+    score = s.get("score_avg")
+    return Kpis(
+        response=Rate(n(a, "response_met"), n(a, "response_total")),
+        on_time_finish=Rate(n(a, "finish_met"), n(a, "finish_total")),
+        closure=Rate(n(c, "registered_closed"), n(c, "registered")),
+        resolution=Rate(n(r, "resolved_cases"), n(r, "rated_cases")),
+        satisfaction=Rate(n(r, "positive"), n(r, "ratings")),
+        rework=Rate(n(c, "closed_reworked"), n(c, "closed")),
+        avg_handling_hours=_hours(a.get("handling_time")),
+        lead_replies=n(a, "lead_replies"),
+        whistle_score=round(float(score), 2) if score is not None else None,
+        whistle_scored=n(s, "scored"),
+        whistle_on_time=Rate(n(s, "summons_met"), n(s, "summons_total")),
+        satisfied_only=n(r, "satisfied"),
+    )
+
+
+def _compute(scope: _Scope, period: Period, now: dt.datetime | None) -> dict[Any, Kpis]:
+    now = now or timezone.now()
+    parts = (
+        _assignment_figures(scope, period, now), _case_figures(scope, period),
+        _rating_figures(scope, period), _summons_figures(scope, period, now),
+    )
+    if not scope.by_organisation:
+        return {None: _kpis(*(part.get(None) for part in parts))}
+    keys = set().union(*parts) - {None}
+    return {key: _kpis(*(part.get(key) for part in parts)) for key in keys}
+
+
+def department_kpis(
+    organisation: Organisation, start: dt.date, end: dt.date, *, region: Region | None = None,
+    now: dt.datetime | None = None,
+) -> Kpis:
+    """The key figures of `organisation`'s work from `start` to `end` (both included).
+
+    With `region`, only its work on cases in that region's subtree counts (what a street or a
+    community sees of a county department). Case figures (结案率, 返工率, 解决率, 满意率) count the
+    cases it leads; the others count each of its assignments, lead or assisting, and its summons.
+    """
+    scope = _Scope(organisation_id=organisation.pk, region=region)
+    return _compute(scope, _period(start, end), now)[None]
+
+
+def region_kpis(region: Region, start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> Kpis:
+    """The key figures of every case in `region`'s subtree from `start` to `end` (both included)."""
+    return _compute(_Scope(region=region), _period(start, end), now)[None]
+
+
+def _has_activity(kpis: Kpis) -> bool:
+    rates = (kpis.response, kpis.on_time_finish, kpis.closure, kpis.satisfaction, kpis.rework, kpis.whistle_on_time)
+    return any(rate.denominator for rate in rates) or kpis.lead_replies > 0 or kpis.whistle_scored > 0
+
+
+def _rank(row: DepartmentRow) -> tuple:
+    def desc(rate: Rate) -> float:
+        return -rate.value if rate.value is not None else 1.0
+
+    k = row.kpis
+    return (desc(k.on_time_finish), desc(k.response), desc(k.satisfaction), row.organisation.name)
+
+
+def department_table(
+    region: Region, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
+) -> list[DepartmentRow]:
+    """One row per organisation with work on cases in `region`'s subtree in the period (the league table).
+
+    Each row holds `department_kpis(organisation, start, end, region=region)`, all rows computed in
+    five queries. Ordered by 按期办结率, then 响应率, then 满意率 (best first; no figure last), then name.
+    """
+    by_org = _compute(_Scope(region=region, by_organisation=True), _period(start, end), now)
+    active = {pk: kpis for pk, kpis in by_org.items() if _has_activity(kpis)}
+    organisations = Organisation.objects.in_bulk(list(active))
+    rows = [DepartmentRow(organisations[pk], kpis) for pk, kpis in active.items() if pk in organisations]
+    return sorted(rows, key=_rank)
+
+
+# --------------------------------------------------------------------------------------------------
+# Who may see which figures
+# --------------------------------------------------------------------------------------------------
+
+
+def kpi_region_for(user: User, code: str | None) -> Region | None:
+    """The region whose figures `user` asked for (`code`, or the top of their scope), if they may see it.
+
+    Region staff (county, street, community, grid) and unrestricted administrators only; None for
+    everyone else and for regions out of scope (callers answer 404).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not sees_everything(user) and user.role not in REGION_STAFF_ROLES:
+        return None
+    visible = regions_visible_to(user)
+    if code:
+        return visible.filter(code=code).first()
+    root = scope_root(user)
+    if root is not None:
+        return visible.filter(pk=root.pk).first()
+    return visible.filter(parent__isnull=True).order_by("code").first()
+
+
+def _works_in(organisation: Organisation, region: Region) -> bool:
+    return (
+        Assignment.objects.filter(subtree_q(region, "case__region__"), organisation=organisation).exists()
+        or WhistleSummons.objects.filter(subtree_q(region, "whistle__case__region__"), organisation=organisation)
+        .exists()
+    )
+
+
+def kpi_department_for(
+    user: User, pk: int, *, region_code: str | None = None
+) -> tuple[Organisation, Region | None] | None:
+    """The department `user` may see the figures of, and the region they are limited to (None: all).
+
+    - a department handler sees their own organisation, in full;
+    - region staff see a department that has assignments or summons in their scope, limited to it;
+    - an unrestricted administrator sees any, in full.
+    `region_code` narrows the figures to a region the user may see. None when not allowed (404).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    organisation = Organisation.objects.filter(pk=pk).select_related("region").first()
+    if organisation is None:
+        return None
+    if sees_everything(user) or (user.role == Role.DEPARTMENT_HANDLER and user.organisation_id == organisation.pk):
+        limit = None
+    elif user.role in REGION_STAFF_ROLES:
+        limit = scope_root(user)
+        if limit is None or not _works_in(organisation, limit):
+            return None
+    else:
+        return None
+    if region_code:
+        narrowed = regions_visible_to(user).filter(code=region_code).first()
+        if narrowed is None or (limit is not None and not limit.contains(narrowed)):
+            return None
+        limit = narrowed
+    return organisation, limit
