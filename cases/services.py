@@ -44,7 +44,7 @@ from categories.selectors import category_by_code, departments_for, public_categ
 from core import audit, pii
 from core.models import AuditEvent
 from organisations.models import Organisation, PartyMember
-from regions.models import Facility, Level, Region
+from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import facilities_visible_to, scope_root
 from workcalendar.limits import Deadline, TimeLimit
 from workcalendar.selectors import deadline_after
@@ -734,6 +734,18 @@ ASSIGNABLE_FACILITY_KINDS = (
 )
 
 
+def serves_case_place(organisation: Organisation, case: Case) -> bool:
+    """Whether `organisation` works where the case is.
+
+    A body placed above the case (a county department, a street's dispatched agency) or inside the
+    case's community (a property company of one of its grids) serves it; a body of another street or
+    community does not, so a case cannot be sent or a whistle blown across the county by mistake.
+    """
+    community_code = case.region.code[:CODE_LENGTHS[Level.COMMUNITY]]
+    place = organisation.region.code
+    return case.region.code.startswith(place) or place.startswith(community_code)
+
+
 def _assignee_error(spec: AssigneeSpec, case: Case, actor) -> str:
     chosen = [x for x in (spec.organisation, spec.facility, spec.party_member) if x is not None]
     if len(chosen) != 1:
@@ -744,6 +756,8 @@ def _assignee_error(spec: AssigneeSpec, case: Case, actor) -> str:
         org = spec.organisation
         if org.is_archived or org.kind not in HANDLER_KINDS:
             return f"“{org.name}”不能作为承办单位"
+        if not serves_case_place(org, case):
+            return f"“{org.name}”不负责该事项所在区域"
     elif spec.facility is not None:
         facility = spec.facility
         if facility.is_archived or facility.kind not in ASSIGNABLE_FACILITY_KINDS:
@@ -1318,8 +1332,11 @@ def case_whistle(
         errors["organisations"] = "请选择要召集的部门"
     else:
         refused = [org.name for org in organisations if org.is_archived or org.kind not in HANDLER_KINDS]
+        elsewhere = [org.name for org in organisations if not serves_case_place(org, case)]
         if refused:
             errors["organisations"] = f"“{'、'.join(refused)}”不能被召集报到"
+        elif elsewhere:
+            errors["organisations"] = f"“{'、'.join(elsewhere)}”不负责该事项所在区域"
     note = _text(errors, "note", note, label="吹哨说明")
     _check(errors)
     due = move.now + dt.timedelta(minutes=whistle_report_in_minutes(reasons))

@@ -110,7 +110,7 @@ TABLE: tuple[Edge, ...] = (
     _e("reject", "不予受理", [S.RECEIVED], S.REJECTED, [Who.STAFF], ["reason"],
        notice="您反映的事项（查询码 {code}）不予受理。原因：{note}"),
     _e("merge", "合并", [S.RECEIVED, S.REGISTERED], S.MERGED, [Who.STAFF], ["survivor"],
-       notice="您反映的事项与查询码 {survivor} 的事项相同，已合并办理，可继续用原查询码查看进展。"),
+       notice="您反映的事项与其他居民反映的事项相同，已合并办理，可继续用原查询码查看进展和评价。"),
     # 立案 → 派遣: one lead (主办) and any number of assisting bodies (协办), each with its own clocks.
     _e("dispatch", "派遣", [S.REGISTERED], S.DISPATCHED, [Who.STAFF], ["assignees"]),
     _e("dispatch", "追加派遣", HANDLING, SAME, [Who.STAFF], ["assignees"]),
