@@ -66,6 +66,7 @@ SECTIONS = (
     )),
     Section("数据统计", (
         Link("三联三沉数据", "reports:figures"),
+        Link("办理绩效", "reports:kpis", roles=frozenset(STAFF)),
     )),
 )
 

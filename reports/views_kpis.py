@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from regions.models import LEVEL_ORDER
 from regions.selectors import region_ancestors
 
@@ -58,8 +59,14 @@ def _quick_ranges(today) -> list[dict]:
 
 @login_required
 def kpis(request):
-    """Key figures of a region (the user's scope by default) over from–to, and its departments' league table."""
-    region = kpi_region_for(request.user, request.GET.get("region") or None)
+    """Key figures of a region (the user's scope by default) over from–to, and its departments' league table.
+
+    A department handler is sent to their own department's page instead.
+    """
+    user = request.user
+    if user.role == Role.DEPARTMENT_HANDLER and user.organisation_id and not request.GET.get("region"):
+        return redirect("reports:department_kpis", pk=user.organisation_id)
+    region = kpi_region_for(user, request.GET.get("region") or None)
     if region is None:
         raise Http404("区域不存在或无权访问")
     today = timezone.localdate()

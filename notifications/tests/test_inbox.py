@@ -10,7 +10,13 @@ from conftest import PASSWORD
 from notifications import receivers
 from notifications.models import Notification
 from notifications.selectors import inbox_for, unread_count
-from notifications.services import notification_mark_read, notifications_mark_all_read, notify
+from notifications.services import (
+    events_for_notification,
+    notification_mark_read,
+    notifications_mark_all_read,
+    notify,
+    notify_for_event,
+)
 from tests.case_world import at, frozen
 
 
@@ -128,3 +134,19 @@ def test_a_failing_notification_never_fails_the_move(world, users, django_captur
     assert case.status == "dispatched"
     assert "将由 run_clocks 补发" in caplog.text
     assert not Notification.objects.exists()
+
+
+def test_every_page_links_to_the_inbox_with_the_unread_count(client, users):
+    note(users["dept"], "k1")
+    note(users["dept"], "k2")
+    body = signed_in(client, users["dept"]).get(reverse("core:home")).content.decode()
+    assert reverse("notifications:inbox") in body and '2<span class="visually-hidden">条未读</span>' in body
+
+
+def test_a_notification_links_to_its_case(client, world, users):
+    when = at(2026, 11, 2, 10)
+    case = world.dispatch(world.register(at(2026, 11, 2, 9)), when)
+    for event in events_for_notification().filter(case=case):
+        notify_for_event(event, now=when)
+    body = signed_in(client, users["dept"]).get(reverse("notifications:inbox")).content.decode()
+    assert reverse("cases:detail", args=[case.pk]) in body and case.tracking_code in body

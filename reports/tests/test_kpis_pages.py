@@ -82,12 +82,17 @@ def test_the_default_period_is_the_current_month_up_to_today(client, users, worl
     ("street", "region=610424002001"),      # the other street's community
     ("community", "region=610424001002"),   # the neighbouring community
     ("community", "region=999999"),
-    ("dept", ""),                           # department handlers have their own page
+    ("dept", "region=610424"),              # department handlers have their own page
     ("member", ""),
     ("resident", ""),
 ])
 def test_regions_out_of_scope_and_other_roles_get_404(client, users, world, username, query):
     assert get(client, users[username], kpis_url(query)).status_code == 404
+
+
+def test_a_handler_is_sent_to_their_own_department_page(client, users, world):
+    response = get(client, users["dept"], kpis_url())
+    assert response.status_code == 302 and response["Location"] == dept_url(world.dept)
 
 
 def test_the_page_needs_a_sign_in(client, world):
