@@ -703,7 +703,11 @@ class Loader:
 
 @transaction.atomic
 def load_demo() -> Counter:
-    """Create whatever part of the demo county is missing; returns how many rows of each kind were written."""
+    """Create whatever part of the demo county and its year of cases is missing; returns how many rows of
+    each kind were written."""
     loader = Loader()
     loader.build()
+    from cases.demo import load_demo_cases  # cases build on the county, and cases.demo imports this module
+
+    loader.created.update(load_demo_cases())
     return loader.created

@@ -24,8 +24,10 @@ class FiguresOut(Schema):
     joint_activities: int
     property_companies_linked: int
     opinion_windows: int
+    problems_collected: int
     day_care_centers: int
     after_school_centers: int
+    difficulties_solved: int
     reception_and_mediation_rooms: int
     service_halls: int
 

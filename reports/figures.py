@@ -24,8 +24,10 @@ FIGURES: tuple[Figure, ...] = (
     Figure("joint_activities", "联建活动", "场次", "支部联建"),
     Figure("property_companies_linked", "物业党建联建企业", "家", "问题联解"),
     Figure("opinion_windows", "民意征求窗口", "个", "问题联解"),
+    Figure("problems_collected", "民意征求窗口收集问题", "件", "问题联解"),
     Figure("day_care_centers", "日间照料中心", "个", "困难联帮"),
     Figure("after_school_centers", "四点半学校", "个", "困难联帮"),
+    Figure("difficulties_solved", "帮助群众解决困难", "个", "困难联帮"),
     Figure("reception_and_mediation_rooms", "“两代表一委员”接待室、调解室", "个", "权力下沉"),
     Figure("service_halls", "一站式便民服务大厅", "个", "服务下沉"),
 )

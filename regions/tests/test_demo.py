@@ -1,16 +1,22 @@
-"""The demo county: its records produce the article's figures, loading twice changes nothing, and every
-demo account signs in with the demo password and lands in its own scope."""
+"""The demo county: its records produce the article's figures, loading twice changes nothing, every
+demo account signs in with the demo password and lands in its own scope, and its year of cases runs
+through the transition table."""
 
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import Role, User
+from cases.demo import KEY_PREFIX, load_demo_cases
+from cases.models import Assignment, Case, CaseEvent, Channel, Extension, Kind, Rating, Whistle, WhistleSummons
+from cases.workflow import OPEN_STATUSES, TABLE, Status
 from core.models import AuditEvent
 from organisations.models import Organisation, Pact, PartyMember, Person, Position
 from organisations.selectors import cross_appointments
@@ -27,12 +33,15 @@ ARTICLE_FIGURES = {
     "joint_activities": 32,
     "property_companies_linked": 12,
     "opinion_windows": 8,
+    "problems_collected": 283,
     "day_care_centers": 2,
     "after_school_centers": 3,
+    "difficulties_solved": 670,
     "reception_and_mediation_rooms": 15,
     "service_halls": 8,
 }
-COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent)
+COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
+                  CaseEvent, Assignment, Rating, Whistle)
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +152,92 @@ def test_the_command_refuses_outside_the_demo(demo, db):
     with override_settings(DEMO=False), pytest.raises(CommandError, match="GONGZHI_DEMO"):
         call_command("load_demo")
     assert counts() == before
+
+
+# ---- the year of cases -------------------------------------------------------------------------------
+
+
+def demo_cases():
+    return Case.objects.filter(idempotency_key__startswith=f"{KEY_PREFIX}-")
+
+
+def test_a_second_run_finds_every_demo_case_in_one_query(demo, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert load_demo_cases() == {}
+
+
+def test_the_window_problems_come_from_the_eight_windows_over_the_year(demo, db):
+    window = demo_cases().filter(kind=Kind.PROBLEM, channel=Channel.OPINION_WINDOW)
+    assert window.count() == 283
+    assert window.filter(status=Status.MERGED).exists() and window.filter(status=Status.REJECTED).exists()
+    windows = Facility.objects.filter(kind=Facility.Kind.OPINION_WINDOW).values_list("name", flat=True)
+    for name in windows:
+        assert window.filter(description__contains=f"（{name}收集）").count() >= 30
+    months = {timezone.localtime(moment).strftime("%Y-%m") for moment in window.values_list("received_at", flat=True)}
+    assert len(months) >= 12
+    assert demo_cases().exclude(channel=Channel.OPINION_WINDOW).filter(kind=Kind.PROBLEM).exists()
+
+
+def test_every_demo_case_moves_along_the_edges_of_the_transition_table(demo, db):
+    rows = CaseEvent.objects.filter(case__in=demo_cases()).order_by("case_id", "seq").values_list(
+        "case_id", "seq", "action", "from_status", "to_status", "created_at", "data"
+    )
+    now = timezone.now()
+    cases = 0
+    for case_id, events in itertools.groupby(rows, key=lambda row: row[0]):
+        cases += 1
+        status, moment = None, None
+        for number, (_, seq, action, source, target, created_at, data) in enumerate(events, start=1):
+            assert seq == number, (case_id, seq)
+            assert created_at <= now and (moment is None or created_at >= moment), (case_id, seq)
+            moment = created_at
+            if action == "submit":
+                assert (status, source, target) == (None, "", Status.RECEIVED), case_id
+            elif data.get("edge") == "合并（保留事项）":
+                # The record a merge leaves on the case kept: its status does not change.
+                assert source == target == status, case_id
+            else:
+                assert source == status, (case_id, seq, action)
+                assert any(edge.action == action and source in edge.sources and edge.target_from(source) == target
+                           for edge in TABLE), (case_id, seq, action, source, target)
+            status = target
+        assert Case.objects.get(pk=case_id).status == status
+    assert cases == demo_cases().count()
+
+
+def test_the_demo_cases_have_the_side_paths_of_real_work(demo, db):
+    cases = demo_cases()
+    now = timezone.now()
+    events = CaseEvent.objects.filter(case__in=cases)
+    overdue = cases.filter(status__in=OPEN_STATUSES, finish_due__lt=now)
+    assert overdue.filter(status=Status.IN_PROGRESS).count() >= 5
+    assert events.filter(action="return").exists()
+    assert events.filter(action="arbitrate").exists()
+    assert Whistle.objects.filter(case__in=cases).count() >= 10
+    summons = WhistleSummons.objects.filter(whistle__case__in=cases)
+    assert summons.filter(score__isnull=False).exists() and summons.filter(reported_at__isnull=True).exists()
+    assert events.filter(action="rework", data__edge="不满意返工").exists()
+    assert events.filter(action="rework", data__edge="核查不通过返工").exists()
+    assert events.filter(action="escalate").exists() and events.filter(action="resume").exists()
+    extensions = Extension.objects.filter(assignment__case__in=cases)
+    assert extensions.filter(status=Extension.Status.GRANTED).exists()
+    assert extensions.filter(status=Extension.Status.REFUSED).exists()
+    assert events.filter(action="accept", data__on_time=False).exists()
+    ratings = Rating.objects.filter(case__in=cases)
+    assert ratings.filter(result="satisfied").count() > ratings.filter(result="basically_satisfied").count() > 0
+    assignments = Assignment.objects.filter(case__in=cases)
+    assert assignments.filter(role="assist").exists()
+    assert assignments.filter(party_member__isnull=False).exists()
+    assert assignments.filter(facility__isnull=False).exists()
+    assert assignments.filter(organisation__kind=Organisation.Kind.DISPATCHED_AGENCY).exists()
+    assert assignments.filter(organisation__kind=Organisation.Kind.PROPERTY_COMPANY).exists()
+    assert {Status.RECEIVED, Status.REGISTERED, Status.DISPATCHED, Status.REPLIED, Status.ESCALATED} <= set(
+        cases.values_list("status", flat=True)
+    )
+
+
+def test_the_demo_resident_follows_her_own_cases(demo, db):
+    resident = User.objects.get(username="resident")
+    mine = demo_cases().filter(reporter_user=resident)
+    assert mine.count() == 4
+    assert Rating.objects.filter(case__in=mine, rated_by=resident).exists()

@@ -92,8 +92,10 @@ def test_the_county_figures_count_every_record_below_it(network):
         "joint_activities": 3,
         "property_companies_linked": 3,
         "opinion_windows": 2,
+        "problems_collected": 0,
         "day_care_centers": 1,
         "after_school_centers": 1,
+        "difficulties_solved": 0,
         "reception_and_mediation_rooms": 3,
         "service_halls": 3,
     }
@@ -151,7 +153,7 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         figures_for(network.county)
 
 
