@@ -27,9 +27,16 @@ from accounts.models import User
 from cases.models import Assignment, AssignmentRole, Case, CaseEvent, CaseReporter, ReporterNotice, WhistleSummons
 from cases.workflow import HANDLING_STATUSES, OPEN_STATUSES
 from core.pii import mask_phone
+from regions.models import Region
 
 from .models import EventCursor, Notification, SmsMessage
-from .selectors import assignee_recipients, handlers_by_organisation, owner_recipients, street_staff_for
+from .selectors import (
+    assignee_recipients,
+    community_code,
+    handlers_by_organisation,
+    owner_recipients,
+    street_staff_for,
+)
 from .sms import get_backend
 
 logger = logging.getLogger("gongzhi.notifications")
@@ -245,7 +252,8 @@ def _on_whistle(event: CaseEvent) -> list[Outgoing]:
         .select_related("whistle", "organisation").order_by("pk")
     )
     handlers = handlers_by_organisation(s.organisation_id for s in summons)
-    place = event.case.region.name
+    community = Region.objects.filter(code=community_code(event.case)).first()
+    place = community.name if community is not None else event.case.region.name
     out = []
     for s in summons:
         reasons = "、".join(s.whistle.reason_labels)

@@ -48,7 +48,7 @@ def test_a_whistle_notifies_the_summoned_departments_handlers(world, users):
     announce(case)
     for name in ("dept2", "dept3"):
         note, = inbox(users[name], Notification.Kind.SUMMONED)
-        assert "吹哨" in note.message and "涉及多部门" in note.message
+        assert note.message.startswith("东街社区就事项") and "涉及多部门" in note.message
     assert inbox(users["dept"]) == []
 
 

@@ -150,3 +150,10 @@ def test_a_notification_links_to_its_case(client, world, users):
         notify_for_event(event, now=when)
     body = signed_in(client, users["dept"]).get(reverse("notifications:inbox")).content.decode()
     assert reverse("cases:detail", args=[case.pk]) in body and case.tracking_code in body
+
+
+def test_nothing_is_announced_on_commit_while_muted(world, users, django_capture_on_commit_callbacks):
+    case = world.register(at(2026, 11, 2, 9))
+    with frozen(at(2026, 11, 2, 10)), receivers.muted(), django_capture_on_commit_callbacks(execute=True):
+        world.dispatch(case, at(2026, 11, 2, 10))
+    assert not Notification.objects.exists()
