@@ -65,6 +65,7 @@ SECTIONS = (
         Link("便民服务大厅", "regions:facilities", "kind=service_hall"),
     )),
     Section("数据统计", (
+        Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),
         Link("三联三沉数据", "reports:figures"),
         Link("办理绩效", "reports:kpis", roles=frozenset(STAFF)),
     )),

@@ -1,0 +1,216 @@
+"""The 数据看板: every figure a region's dashboard shows, read with the same selectors as the API.
+
+The key rates come from reports/kpis.py (`region_kpis`, `department_table`), the 三联三沉 figures from
+reports/selectors.py (`figures_for`); the case counts (categories, hot spots, overdue cases) are plain
+aggregates over the region's subtree. One call returns plain data: the page renders it as charts and
+tables, the JSON endpoint hands it to the 数据大屏, and the .xlsx export writes it out sheet by sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from cases.models import Case
+from cases.workflow import OPEN_STATUSES
+from regions.models import CODE_LENGTHS, LEVEL_ORDER, Region
+from regions.selectors import subtree_q
+
+from . import periods
+from .figures import FIGURES
+from .kpis import department_table, region_kpis
+from .periods import Period
+from .selectors import figures_for
+
+# The four rates the dashboard leads with, in display order.
+HEADLINE_RATES: tuple[tuple[str, str], ...] = (
+    ("response", "响应率"),
+    ("resolution", "解决率"),
+    ("satisfaction", "满意率"),
+    ("on_time_finish", "按期办结率"),
+)
+TREND_MONTHS = 6
+TOP_CATEGORIES = 10
+HEAT_CATEGORIES = 6
+OVERDUE_SHOWN = 20
+UNCATEGORISED = "未分类"
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """One region's dashboard for one period, as plain data (see `as_dict`)."""
+
+    region: Region
+    period: Period
+    data: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The dashboard as JSON-ready data: region, period and every section."""
+        return {
+            "region": {"code": self.region.code, "name": self.region.name, "level": self.region.level},
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            **self.data,
+        }
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def trend_months(end: dt.date, count: int = TREND_MONTHS) -> list[Period]:
+    """The `count` calendar months ending with the month of `end`, oldest first."""
+    year, month = end.year, end.month
+    result = []
+    for _ in range(count):
+        result.append(periods.month(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return result[::-1]
+
+
+def monthly_trend(region: Region, end: dt.date, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The four headline rates of `region` for each of the months up to `end`'s (a month still running
+    is counted up to `end`)."""
+    rows = []
+    for month in trend_months(end):
+        last = min(month.end, end)
+        kpis = region_kpis(region, month.start, last, now=now)
+        rows.append({
+            "month": month.token, "label": month.label,
+            **{key: _percent(getattr(kpis, key).value) for key, _ in HEADLINE_RATES},
+        })
+    return rows
+
+
+def _cases_in(region: Region, period: Period):
+    return Case.objects.active().filter(
+        subtree_q(region, "region__"), received_at__gte=period.start_at, received_at__lt=period.end_at,
+    )
+
+
+def category_counts(region: Region, period: Period, *, limit: int = TOP_CATEGORIES) -> list[dict[str, Any]]:
+    """Cases received in the period by category, most first (at most `limit`, the rest summed as 其他)."""
+    counted = (
+        _cases_in(region, period).values("category__name").annotate(total=Count("id")).order_by("-total")
+    )
+    rows = [{"name": row["category__name"] or UNCATEGORISED, "total": row["total"]} for row in counted]
+    if len(rows) > limit:
+        rest = sum(row["total"] for row in rows[limit - 1:])
+        rows = rows[: limit - 1] + [{"name": "其他", "total": rest}]
+    return rows
+
+
+def _child_level_length(region: Region) -> int | None:
+    index = LEVEL_ORDER.index(region.level)
+    if index + 1 >= len(LEVEL_ORDER):
+        return None
+    return CODE_LENGTHS[LEVEL_ORDER[index + 1]]
+
+
+def hot_spots(region: Region, period: Period, *, now: dt.datetime | None = None,
+              categories: int = HEAT_CATEGORIES) -> dict[str, Any]:
+    """A heat table on the region tree: for each region one level below `region` (grids under a
+    community), the cases received in the period, in total and in each of the busiest categories, and
+    how many of them are open and overdue now. Cases filed on `region` itself form a row of their own.
+    """
+    now = now or timezone.now()
+    length = _child_level_length(region)
+    cases = _cases_in(region, period)
+    top = [row["category__name"] or UNCATEGORISED for row in
+           cases.values("category__name").annotate(total=Count("id")).order_by("-total")[:categories]]
+    prefix = Substr("region__code", 1, length) if length else Substr("region__code", 1, len(region.code))
+    grouped = cases.annotate(node=prefix).values("node", "category__name").annotate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, finish_due__lt=now)),
+    )
+    cells: dict[str, dict[str, Any]] = {}
+    for row in grouped:
+        node = row["node"]
+        if len(node) < (length or 0):  # a case filed on the region itself
+            node = region.code
+        entry = cells.setdefault(node, {"total": 0, "overdue": 0, "by_category": {}})
+        entry["total"] += row["total"]
+        entry["overdue"] += row["overdue"]
+        name = row["category__name"] or UNCATEGORISED
+        entry["by_category"][name] = entry["by_category"].get(name, 0) + row["total"]
+    names = dict(Region.objects.filter(code__in=list(cells)).values_list("code", "name"))
+    children = list(region.children.filter(archived_at__isnull=True).values_list("code", "name")) if length else []
+    order = [code for code, _ in children] + sorted(code for code in cells if code not in dict(children))
+    rows = []
+    for code in order:
+        entry = cells.get(code, {"total": 0, "overdue": 0, "by_category": {}})
+        label = names.get(code) or dict(children).get(code) or code
+        if code == region.code and length:
+            label = f"{region.name}（本级）"
+        rows.append({
+            "code": code, "name": label, "total": entry["total"], "overdue": entry["overdue"],
+            "cells": [entry["by_category"].get(name, 0) for name in top],
+        })
+    peak = max([cell for row in rows for cell in row["cells"]] + [0])
+    return {"categories": top, "rows": rows, "peak": peak}
+
+
+def overdue_cases(region: Region, *, now: dt.datetime | None = None, limit: int = OVERDUE_SHOWN) -> dict[str, Any]:
+    """Open cases in `region`'s subtree past their finish deadline now: how many, and the longest overdue."""
+    now = now or timezone.now()
+    overdue = Case.objects.active().filter(
+        subtree_q(region, "region__"), status__in=OPEN_STATUSES, finish_due__lt=now,
+    )
+    shown = overdue.select_related("region", "category").order_by("finish_due", "id")[:limit]
+    return {
+        "total": overdue.count(),
+        "rows": [{
+            "tracking_code": case.tracking_code, "title": case.title, "region": case.region.name,
+            "category": case.category.name if case.category_id else UNCATEGORISED,
+            "status": case.get_status_display(),
+            "finish_due": timezone.localtime(case.finish_due).strftime("%Y-%m-%d %H:%M"),
+            "days_overdue": (now - case.finish_due).days,
+        } for case in shown],
+    }
+
+
+def league_table(region: Region, period: Period, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The departments that worked on cases in the region in the period, best first, with the four
+    rates and their whistle figures (the league table of reports/kpis.py)."""
+    rows = []
+    for row in department_table(region, period.start, period.end, now=now):
+        kpis = row.kpis
+        rows.append({
+            "id": row.organisation.pk, "name": row.organisation.name,
+            **{key: _percent(getattr(kpis, key).value) for key, _ in HEADLINE_RATES},
+            "whistle_on_time": _percent(kpis.whistle_on_time.value),
+            "whistle_score": kpis.whistle_score, "whistle_scored": kpis.whistle_scored,
+        })
+    return rows
+
+
+def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = None,
+                  day: dt.date | None = None) -> Dashboard:
+    """Everything the dashboard of `region` shows for `period`.
+
+    `now` decides which clocks are still running (the present by default); `day` is the day the
+    三联三沉 figures are counted to (the end of the period, or today if that is earlier).
+    """
+    now = now or timezone.now()
+    kpis = region_kpis(region, period.start, period.end, now=now)
+    figure_day = day or min(period.end, timezone.localdate(now))
+    values = figures_for(region, day=figure_day)
+    data = {
+        "rates": [{
+            "key": key, "label": label, "value": _percent(getattr(kpis, key).value),
+            "numerator": getattr(kpis, key).numerator, "denominator": getattr(kpis, key).denominator,
+        } for key, label in HEADLINE_RATES],
+        "trend": monthly_trend(region, period.end, now=now),
+        "departments": league_table(region, period, now=now),
+        "categories": category_counts(region, period),
+        "hot_spots": hot_spots(region, period, now=now),
+        "overdue": overdue_cases(region, now=now),
+        "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "mechanism": f.mechanism,
+                     "value": values[f.key]} for f in FIGURES],
+    }
+    return Dashboard(region=region, period=period, data=data)

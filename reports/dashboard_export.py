@@ -1,0 +1,128 @@
+"""The dashboard's tables as an .xlsx workbook: one sheet per chart, each the numbers the chart draws.
+
+The same workbook serves as the monthly report (月度报告) of a region; one sheet alone can be asked
+for by its section key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from organisations.excel import _save
+
+from .dashboard import HEADLINE_RATES, Dashboard
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
+_NOTE_FONT = Font(italic=True, color="57606A")
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _rates(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return (["指标", "数值（%）", "分子", "分母"],
+            [[r["label"], _blank(r["value"]), r["numerator"], r["denominator"]] for r in board.data["rates"]])
+
+
+def _trend(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return (["月份"] + [label + "（%）" for _, label in HEADLINE_RATES],
+            [[row["label"]] + [_blank(row[key]) for key, _ in HEADLINE_RATES] for row in board.data["trend"]])
+
+
+def _departments(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    header = ["承办单位", "名次"] + [label + "（%）" for _, label in HEADLINE_RATES] + [
+        "吹哨报到按时率（%）", "吹哨报到评分", "评分次数"]
+    rows = [[row["name"], index] + [_blank(row[key]) for key, _ in HEADLINE_RATES]
+            + [_blank(row["whistle_on_time"]), _blank(row["whistle_score"]), row["whistle_scored"]]
+            for index, row in enumerate(board.data["departments"], start=1)]
+    return header, rows
+
+
+def _categories(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return ["问题分类", "受理件数"], [[row["name"], row["total"]] for row in board.data["categories"]]
+
+
+def _hot_spots(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    heat = board.data["hot_spots"]
+    return (["区域", "受理件数", "超期未办结"] + heat["categories"],
+            [[row["name"], row["total"], row["overdue"]] + row["cells"] for row in heat["rows"]])
+
+
+def _overdue(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return (["查询码", "标题", "所在区域", "问题分类", "状态", "办结期限", "超期天数"],
+            [[r["tracking_code"], r["title"], r["region"], r["category"], r["status"], r["finish_due"],
+              r["days_overdue"]] for r in board.data["overdue"]["rows"]])
+
+
+def _figures(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return (["机制", "指标", "数值", "单位"],
+            [[f["mechanism"], f["label"], f["value"], f["unit"]] for f in board.data["figures"]])
+
+
+SECTIONS: dict[str, tuple[str, Callable[[Dashboard], tuple[list[str], list[list[Any]]]]]] = {
+    "rates": ("核心指标", _rates),
+    "trend": ("月度趋势", _trend),
+    "departments": ("部门排名", _departments),
+    "categories": ("问题分类", _categories),
+    "hot_spots": ("热点分布", _hot_spots),
+    "overdue": ("超期事项", _overdue),
+    "figures": ("三联三沉数据", _figures),
+}
+
+
+def _shown(value: Any) -> str:
+    return "—" if value in (None, "") else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def section_tables(board: Dashboard) -> dict[str, dict[str, Any]]:
+    """Each section as an HTML-ready table: title, header and rows of {text, cls} cells (the first cell of
+    a row is its header). Cells of the hot-spot table carry a heat class from heat-0 to heat-5."""
+    peak = board.data["hot_spots"]["peak"] or 1
+    tables = {}
+    for key, (title, build) in SECTIONS.items():
+        header, rows = build(board)
+        cells = []
+        for row in rows:
+            line = []
+            for index, value in enumerate(row):
+                cls = ""
+                if key == "hot_spots" and index >= 3:
+                    cls = f"heat heat-{-(-5 * int(value) // peak)}"
+                line.append({"text": _shown(value), "cls": cls})
+            cells.append(line)
+        tables[key] = {"title": title, "header": header, "rows": cells}
+    return tables
+
+
+def dashboard_workbook(board: Dashboard, *, title: str, exported_by: str, exported_at: dt.datetime,
+                       sections: list[str] | None = None) -> bytes:
+    """An .xlsx with one sheet per section (all by default): a note in row 1, the header in row 2."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.creator = exported_by
+    local = timezone.localtime(exported_at)
+    for key in sections or list(SECTIONS):
+        name, build = SECTIONS[key]
+        header, rows = build(board)
+        sheet = workbook.create_sheet(name)
+        sheet.append([f"{board.region.name}　{title}　{name}　统计时段：{board.period.title}　"
+                      f"导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}"])
+        sheet["A1"].font = _NOTE_FONT
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        for row in rows:
+            sheet.append(row)
+        for index, _ in enumerate(header):
+            sheet.column_dimensions[get_column_letter(index + 1)].width = 16 if index else 24
+        sheet.freeze_panes = "A3"
+    return _save(workbook)
