@@ -65,7 +65,9 @@ class CaseWorld:
         )
         self.clerk = users["community"]
         self._staff = {
-            tree.east.code: users["community"], tree.west.code: users["community2"], tree.north.code: users["community3"],
+            tree.east.code: users["community"],
+            tree.west.code: users["community2"],
+            tree.north.code: users["community3"],
         }
 
     # -- who acts -----------------------------------------------------------------------------------
@@ -91,8 +93,8 @@ class CaseWorld:
         region = region or self.tree.east_grid1
         with frozen(when):
             case, _ = services.case_submit(
-                actor=actor if actor is not None else self.staff(region), channel=Channel.OPINION_WINDOW, kind=Kind.PROBLEM,
-                title=title, description="楼前的路灯坏了一周", region=region,
+                actor=actor if actor is not None else self.staff(region), channel=Channel.OPINION_WINDOW,
+                kind=Kind.PROBLEM, title=title, description="楼前的路灯坏了一周", region=region,
                 contact_name="居民乙", contact_phone=phone, reporter_user=self.users["resident"],
             )
         return case
