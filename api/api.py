@@ -49,3 +49,7 @@ from reports.api import router as reports_router  # noqa: E402
 api.add_router("/regions", regions_router)
 api.add_router("/reports", reports_router)
 api.add_router("/cases", cases_router)
+
+from routing.api import router as routing_router  # noqa: E402
+
+api.add_router("/routing", routing_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "notifications",
     "portal",
     "reports",
+    "routing",
     "api",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("reports/", include("reports.urls")),
     path("cases/", include("cases.urls")),
+    path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),
     path("api/v1/", api.urls),

@@ -1,0 +1,25 @@
+"""Who may ask for suggestions: the staff who take cases in (county, street, community staff and grid
+workers) and unrestricted administrators."""
+
+from __future__ import annotations
+
+from accounts.models import REGION_STAFF_ROLES
+from regions.models import Region
+from regions.selectors import regions_visible_to, sees_everything
+
+
+def may_use_routing(user) -> bool:
+    """Whether `user` may see category suggestions, likely duplicates and hot spots."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return sees_everything(user) or (user.role in REGION_STAFF_ROLES and user.region_id is not None)
+
+
+def visible_region(user, *, code: str = "", pk: str = "") -> Region | None:
+    """The region named by `code` or by `pk` if `user` may see it; None when absent or out of scope."""
+    regions = regions_visible_to(user)
+    if code:
+        return regions.filter(code=code.strip()).first()
+    if pk and pk.strip().isdigit():
+        return regions.filter(pk=int(pk)).first()
+    return None

@@ -1,0 +1,97 @@
+"""Routing settings: a Django setting of the same name wins, else the environment, else the default.
+
+Values from the environment are parsed strictly; a malformed one raises ImproperlyConfigured.
+
+- GONGZHI_ROUTING_DIR              where trained model files live (default BASE_DIR/var/routing)
+- GONGZHI_ROUTING_AUTO_THRESHOLD   probability of the first suggestion from which a case is classified
+                                   automatically (default 0.9; above 1 turns it off). Only a trained
+                                   model's calibrated probability counts, never the keyword model's.
+- GONGZHI_ROUTING_MIN_CASES        confirmed cases a category needs before the trained model learns it
+                                   (default 20); with fewer than two such categories the keyword model
+                                   stays in use
+- GONGZHI_ROUTING_RELOAD_SECONDS   how often a process checks which version is active (default 5)
+- GONGZHI_ROUTING_ON_INTAKE        record suggestions (and classify automatically) when a case is taken in
+                                   (default true)
+- GONGZHI_ROUTING_DUPLICATE_DAYS   how far back likely duplicates are looked for (default 30)
+- GONGZHI_ROUTING_DUPLICATE_MIN_SCORE  lowest similarity shown as a likely duplicate (default 0.3)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _raw(name: str) -> str | None:
+    value = getattr(settings, name, None)
+    if value is not None:
+        return str(value)
+    return os.environ.get(name) or None
+
+
+def _float(name: str, default: float) -> float:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def model_dir() -> Path:
+    """The folder of trained model files."""
+    raw = _raw("GONGZHI_ROUTING_DIR")
+    return Path(raw) if raw else Path(settings.BASE_DIR) / "var" / "routing"
+
+
+def auto_threshold() -> float:
+    return _float("GONGZHI_ROUTING_AUTO_THRESHOLD", 0.9)
+
+
+def min_cases() -> int:
+    return _int("GONGZHI_ROUTING_MIN_CASES", 20, minimum=1)
+
+
+def reload_seconds() -> float:
+    return _float("GONGZHI_ROUTING_RELOAD_SECONDS", 5.0)
+
+
+def on_intake() -> bool:
+    return _bool("GONGZHI_ROUTING_ON_INTAKE", True)
+
+
+def duplicate_days() -> int:
+    return _int("GONGZHI_ROUTING_DUPLICATE_DAYS", 30, minimum=1)
+
+
+def duplicate_min_score() -> float:
+    return _float("GONGZHI_ROUTING_DUPLICATE_MIN_SCORE", 0.3)

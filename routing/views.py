@@ -1,0 +1,58 @@
+"""The suggestion fragment the intake page loads with htmx as the clerk types."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cases.selectors import cases_visible_to
+
+from . import conf
+from .access import may_use_routing, visible_region
+from .selectors import likely_duplicates, suggest_categories
+
+MAX_TEXT = 4000
+_ELEMENT_ID = re.compile(r"^[A-Za-z][\w-]{0,63}$")
+
+
+@login_required
+@require_GET
+def suggest_fragment(request: HttpRequest) -> HttpResponse:
+    """HTML with the top 3 categories (each with a 采用 button) and likely duplicates.
+
+    Reads `title`, `description` and `region` (the region's id, as the intake form posts it; or
+    `region_code`). Without any text it shows a short hint.
+    """
+    user = request.user
+    if not may_use_routing(user):
+        raise PermissionDenied("分类建议仅供辖区工作人员使用")
+    title = request.GET.get("title", "")[:MAX_TEXT]
+    description = request.GET.get("description", "")[:MAX_TEXT]
+    target = request.GET.get("target", "")
+    if not _ELEMENT_ID.match(target):
+        target = "id_category"
+    context = {"has_text": bool(title.strip() or description.strip()), "target": target,
+               "days": conf.duplicate_days()}
+    if context["has_text"]:
+        suggestions = suggest_categories(title=title, description=description)
+        region = visible_region(user, code=request.GET.get("region_code", ""), pk=request.GET.get("region", ""))
+        duplicates = []
+        if region is not None:
+            duplicates = likely_duplicates(
+                title=title, description=description, region=region, within=cases_visible_to(user),
+            )
+        context.update(
+            suggestions=suggestions,
+            items=[
+                {"item": item, "percent": round(item.score * 100)} for item in suggestions.items
+            ],
+            duplicates=[{"match": match, "percent": round(match.score * 100)} for match in duplicates],
+            region=region,
+            auto_threshold=conf.auto_threshold(),
+        )
+    return render(request, "routing/suggestions.html", context)
