@@ -23,7 +23,7 @@ from regions.selectors import subtree_q
 
 from . import periods
 from .figures import FIGURES
-from .kpis import department_table, region_kpis
+from .kpis import Kpis, department_table, region_kpis
 from .periods import Period
 from .selectors import figures_for
 
@@ -73,13 +73,17 @@ def trend_months(end: dt.date, count: int = TREND_MONTHS) -> list[Period]:
     return result[::-1]
 
 
-def monthly_trend(region: Region, end: dt.date, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def monthly_trend(region: Region, end: dt.date, *, now: dt.datetime | None = None,
+                  known: tuple[dt.date, dt.date, Kpis] | None = None) -> list[dict[str, Any]]:
     """The four headline rates of `region` for each of the months up to `end`'s (a month still running
-    is counted up to `end`)."""
+    is counted up to `end`). `known` (start, end, figures) saves counting a month already counted."""
     rows = []
     for month in trend_months(end):
         last = min(month.end, end)
-        kpis = region_kpis(region, month.start, last, now=now)
+        if known is not None and (known[0], known[1]) == (month.start, last):
+            kpis = known[2]
+        else:
+            kpis = region_kpis(region, month.start, last, now=now)
         rows.append({
             "month": month.token, "label": month.label,
             **{key: _percent(getattr(kpis, key).value) for key, _ in HEADLINE_RATES},
@@ -205,7 +209,7 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
             "key": key, "label": label, "value": _percent(getattr(kpis, key).value),
             "numerator": getattr(kpis, key).numerator, "denominator": getattr(kpis, key).denominator,
         } for key, label in HEADLINE_RATES],
-        "trend": monthly_trend(region, period.end, now=now),
+        "trend": monthly_trend(region, period.end, now=now, known=(period.start, period.end, kpis)),
         "departments": league_table(region, period, now=now),
         "categories": category_counts(region, period),
         "hot_spots": hot_spots(region, period, now=now),
