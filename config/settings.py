@@ -123,6 +123,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("GONGZHI_DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Dashboard aggregates are short queries on which PostgreSQL's JIT spends more time compiling
+    # than it saves (measured: 1.8 s of 1.9 s at 12,000 cases).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; the timeout waits for a lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
