@@ -304,6 +304,10 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status"], name="assignment_org_status"),
             models.Index(fields=["status", "finish_due"], name="assignment_status_finish"),
+            # KPI periods filter assignments by when they were dispatched, replied or fell due.
+            models.Index(fields=["dispatched_at"], name="assignment_dispatched_at"),
+            models.Index(fields=["replied_at"], name="assignment_replied_at"),
+            models.Index(fields=["finish_due"], name="assignment_finish_due"),
         ]
 
     def __str__(self) -> str:
