@@ -1,14 +1,16 @@
 """REST API v1: one NinjaAPI with bearer-token auth; each app contributes a router."""
 
-from ninja import NinjaAPI, Router, Schema
+from ninja import Router, Schema
+from ninja.openapi.docs import Swagger
 
 from accounts.services import api_token_issue
 
 from .auth import BearerAuth
+from .base import GongzhiAPI
 from .errors import ApiError, install_handlers
 from .schemas import ErrorOut
 
-api = NinjaAPI(
+api = GongzhiAPI(
     title="共治 Gongzhi API",
     version="1.0.0",
     description="三联三沉社区治理平台接口。除获取令牌外，所有接口都需要 `Authorization: Bearer <token>`。",
@@ -16,6 +18,8 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # Swagger UI from ninja's packaged static files; no online validator badge (nothing from the internet).
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 install_handlers(api)
 
@@ -49,6 +53,15 @@ from reports.api import router as reports_router  # noqa: E402
 api.add_router("/regions", regions_router)
 api.add_router("/reports", reports_router)
 api.add_router("/cases", cases_router)
+
+from . import cases_extra, categories, facilities, organisations  # noqa: E402
+
+api.add_router("/cases", cases_extra.case_router)
+api.add_router("", cases_extra.board_router)
+api.add_router("/categories", categories.router)
+api.add_router("/organisations", organisations.router)
+api.add_router("/party-members", organisations.members_router)
+api.add_router("/facilities", facilities.router)
 
 from routing.api import router as routing_router  # noqa: E402
 

@@ -1,3 +1,7 @@
+"""Schemas shared by the API's routers: the error body and the small references lists embed."""
+
+from enum import Enum
+
 from ninja import Schema
 
 
@@ -9,3 +13,34 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
+
+
+class RegionRef(Schema):
+    """A region named by its code (the key every endpoint takes) and its name."""
+
+    code: str
+    name: str
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+def region_ref(region) -> dict | None:
+    """`RegionRef` of a region, or None."""
+    return {"code": region.code, "name": region.name} if region is not None else None
+
+
+def organisation_ref(organisation) -> dict | None:
+    """`OrganisationRef` of an organisation, or None."""
+    return {"id": organisation.pk, "name": organisation.name} if organisation is not None else None
+
+
+def choices_enum(name: str, choices: type[Enum]) -> type[Enum]:
+    """A string enum called `name` with the values of a model's `TextChoices`.
+
+    Models name their choices `Kind`, `Status` … in many places; the OpenAPI document keys its schemas
+    by class name, so each gets a name of its own here or one would silently replace the other.
+    """
+    return Enum(name, {member.value: member.value for member in choices}, type=str)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "reports",
     "routing",
     "api",
+    "open311",
 ]
 
 MIDDLEWARE = [

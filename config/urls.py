@@ -14,5 +14,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),
     path("api/v1/", api.urls),
+    path("open311/", include("open311.urls")),
     path("", include("core.urls")),
 ]

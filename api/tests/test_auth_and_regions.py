@@ -49,14 +49,16 @@ def test_calls_without_a_valid_token_are_refused(client, users):
     ("community2", "610424001002"), ("grid", "610424001001001"), ("dept", "610424"), ("member", "610424001001"),
 ])
 def test_regions_without_parent_answers_the_callers_scope_root(client, users, username, root_code):
-    regions = get(client, "/api/v1/regions", token_for(client, username)).json()
+    body = get(client, "/api/v1/regions", token_for(client, username)).json()
+    assert body["next_cursor"] is None
+    regions = body["items"]
     assert [r["code"] for r in regions] == [root_code]
     assert set(regions[0]) >= {"code", "name", "level"}
 
 
 def test_children_of_a_region_in_scope(client, users):
     token = token_for(client, "street")
-    regions = get(client, "/api/v1/regions?parent=610424001", token).json()
+    regions = get(client, "/api/v1/regions?parent=610424001", token).json()["items"]
     assert [(r["code"], r["level"]) for r in regions] == [("610424001001", "community"), ("610424001002", "community")]
 
 
@@ -71,7 +73,7 @@ def test_another_communitys_children_answer_404_not_403(client, users):
 
 def test_a_resident_has_no_region_scope(client, users):
     token = token_for(client, "resident")
-    assert get(client, "/api/v1/regions", token).json() == []
+    assert get(client, "/api/v1/regions", token).json() == {"items": [], "next_cursor": None}
     assert get(client, "/api/v1/regions?parent=610424", token).status_code == 404
 
 

@@ -1,0 +1,228 @@
+"""Webhooks: rows written when a case changes, signed POSTs to a local receiver, retries with backoff.
+
+Every delivery in these tests goes to an HTTP server on 127.0.0.1 started by the test itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from api import webhooks
+from api.models import WebhookDelivery, WebhookSubscription
+from core.models import AuditEvent
+from tests.case_world import at
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver:
+    """What the local subscriber was sent, and the statuses it answers with (200 once they run out)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        self.url = ""
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            rec.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            status = rec.statuses.pop(0) if rec.statuses else 200
+            self.send_response(status)
+            if status in (301, 302, 307):
+                self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    rec.url = f"http://127.0.0.1:{server.server_port}/hooks/gongzhi"
+    yield rec
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def subscription(receiver, users):
+    return webhooks.webhook_subscription_save(
+        actor=users["county"], subscription=WebhookSubscription(name="12345 热线", url=receiver.url),
+    )
+
+
+@pytest.fixture
+def submitted(world, subscription, django_capture_on_commit_callbacks):
+    """A case taken in (after its transaction committed, as in production)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return world.submit(at(2026, 11, 2, 9))
+
+
+def test_a_case_move_writes_a_due_delivery_and_sends_nothing_itself(submitted, receiver, subscription):
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.received == []  # the request that moved the case never waits for a subscriber
+    assert delivery.subscription == subscription
+    assert delivery.event == "case.submit"
+    assert delivery.next_attempt_at is not None and delivery.delivered_at is None
+    payload = delivery.payload
+    assert payload["type"] == "case.submit"
+    assert payload["case"]["id"] == submitted.pk
+    assert payload["case"]["status"] == "received"
+    assert payload["case"]["region"]["code"] == submitted.region.code
+    assert [e["action"] for e in payload["events"]] == ["submit"]
+    text = json.dumps(payload, ensure_ascii=False)
+    assert "13900002222" not in text and "居民乙" not in text and submitted.tracking_code not in text
+
+
+def test_a_delivery_is_posted_signed_and_marked_delivered(submitted, receiver, subscription):
+    report = webhooks.deliver_due()
+    assert (report.delivered, report.retrying, report.given_up) == (1, 0, 0)
+    (headers, body), = receiver.received
+    delivery = WebhookDelivery.objects.get()
+    assert json.loads(body) == delivery.payload
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["x-gongzhi-event"] == "case.submit"
+    assert headers["x-gongzhi-delivery"] == str(delivery.event_id)
+    timestamp = headers["x-gongzhi-timestamp"]
+    assert webhooks.verify(subscription.secret, timestamp, body, headers["x-gongzhi-signature"])
+    assert not webhooks.verify(subscription.secret, timestamp, body + b" ", headers["x-gongzhi-signature"])
+    assert not webhooks.verify("another secret", timestamp, body, headers["x-gongzhi-signature"])
+    assert delivery.delivered_at is not None and delivery.attempts == 1 and delivery.last_status == 200
+    assert webhooks.deliver_due().attempted == 0  # delivered once, never again
+
+
+def test_the_signature_is_hmac_sha256_over_timestamp_and_body():
+    import hashlib
+    import hmac
+
+    expected = hmac.new(b"s3cret", b"1700000000.{\"a\":1}", hashlib.sha256).hexdigest()
+    assert webhooks.sign("s3cret", 1700000000, b'{"a":1}') == f"sha256={expected}"
+
+
+def test_a_failed_delivery_is_retried_with_exponential_backoff(submitted, receiver):
+    receiver.statuses = [500, 503]
+    start = timezone.now()
+    report = webhooks.deliver_due(now=start)
+    assert report.retrying == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.attempts, delivery.last_status, delivery.last_error) == (1, 500, "HTTP 500 Internal Server Error")
+    assert delivery.next_attempt_at == start + dt.timedelta(minutes=1)
+    assert webhooks.deliver_due(now=start + dt.timedelta(seconds=59)).attempted == 0  # not due yet
+    webhooks.deliver_due(now=start + dt.timedelta(minutes=1))
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert delivery.next_attempt_at == start + dt.timedelta(minutes=1) + dt.timedelta(minutes=2)
+    webhooks.deliver_due(now=delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    assert delivery.delivered_at is not None and delivery.attempts == 3 and delivery.state == "delivered"
+    assert len(receiver.received) == 3
+    assert len({headers["x-gongzhi-delivery"] for headers, _ in receiver.received}) == 1  # same id each retry
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [webhooks.backoff(n).total_seconds() / 60 for n in range(1, 6)] == [1, 2, 4, 8, 16]
+    assert webhooks.backoff(30) == dt.timedelta(hours=6)
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt(submitted, receiver, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    receiver.statuses = [500, 500]
+    now = timezone.now()
+    webhooks.deliver_due(now=now)
+    report = webhooks.deliver_due(now=now + dt.timedelta(hours=1))
+    assert report.given_up == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == "failed" and delivery.next_attempt_at is None and delivery.attempts == 2
+    assert webhooks.deliver_due(now=now + dt.timedelta(days=1)).attempted == 0
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(submitted, receiver):
+    receiver.statuses = [302]
+    assert webhooks.deliver_due().retrying == 1
+    assert WebhookDelivery.objects.get().last_status == 302
+    assert len(receiver.received) == 1
+
+
+def test_an_unreachable_subscriber_is_recorded_without_a_status(world, users, django_capture_on_commit_callbacks):
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    webhooks.webhook_subscription_save(
+        actor=None, subscription=WebhookSubscription(name="关闭的端口", url=f"http://127.0.0.1:{port}/x"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        world.submit(at(2026, 11, 2, 9))
+    assert webhooks.deliver_due().retrying == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.last_status is None and "URLError" in delivery.last_error
+
+
+def test_subscriptions_choose_actions_and_a_region(world, receiver, users, django_capture_on_commit_callbacks):
+    save = webhooks.webhook_subscription_save
+    save(actor=None, subscription=WebhookSubscription(name="只要派遣", url=receiver.url, events=["dispatch"]))
+    save(actor=None, subscription=WebhookSubscription(name="只要西街", url=receiver.url, region=world.tree.west))
+    save(actor=None, subscription=WebhookSubscription(name="已停用", url=receiver.url, active=False))
+    with django_capture_on_commit_callbacks(execute=True):
+        case = world.register(at(2026, 11, 2, 9))
+        world.dispatch(case, at(2026, 11, 2, 10))
+    assert list(WebhookDelivery.objects.values_list("subscription__name", "event")) == [("只要派遣", "case.dispatch")]
+    with django_capture_on_commit_callbacks(execute=True):
+        world.submit(at(2026, 11, 2, 11), region=world.tree.west_grid1)
+    assert WebhookDelivery.objects.filter(subscription__name="只要西街", event="case.submit").count() == 1
+
+
+def test_a_failure_while_queueing_never_breaks_the_case_move(world, subscription, monkeypatch,
+                                                             django_capture_on_commit_callbacks):
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(webhooks, "deliveries_for_case_change", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = world.submit(at(2026, 11, 2, 9))
+    assert case.pk is not None
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_saving_a_subscription_generates_a_secret_and_audits_without_it(users):
+    sub = webhooks.webhook_subscription_save(
+        actor=users["county"], subscription=WebhookSubscription(name="大屏", url="https://screen.example.gov.cn/h"),
+    )
+    assert len(sub.secret) >= 32
+    audit = AuditEvent.objects.get(target_type="api.webhooksubscription", target_id=str(sub.pk))
+    assert audit.changes["secret"] == ["***", "***"]
+    assert sub.secret not in json.dumps(audit.changes)
+    sub.url = "ftp://screen.example.gov.cn/h"
+    with pytest.raises(Exception) as refused:
+        webhooks.webhook_subscription_save(actor=users["county"], subscription=sub)
+    assert "url" in str(refused.value)
+
+
+def test_unknown_actions_are_refused(users):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        webhooks.webhook_subscription_save(
+            actor=None, subscription=WebhookSubscription(name="错字", url="https://x.example/h", events=["dispatched"]),
+        )
+
+
+def test_the_command_sends_what_is_due_and_reports(submitted, receiver, capsys):
+    call_command("deliver_webhooks")
+    assert "送达 1" in capsys.readouterr().out
+    assert len(receiver.received) == 1

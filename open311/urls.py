@@ -1,0 +1,19 @@
+"""/open311/: service discovery, and the GeoReport v2 API under v2/ in JSON or XML by extension."""
+
+from django.urls import re_path
+
+from . import views
+
+app_name = "open311"
+
+FMT = r"\.(?P<fmt>json|xml)$"
+
+urlpatterns = [
+    re_path(rf"^discovery{FMT}", views.discovery, name="discovery"),
+    re_path(rf"^v2/services{FMT}", views.services, name="services"),
+    re_path(rf"^v2/services/(?P<code>[^/]+){FMT}", views.service_definition, name="service"),
+    re_path(rf"^v2/requests{FMT}", views.requests, name="requests"),
+    re_path(rf"^v2/requests/(?P<request_id>[^/]+){FMT}", views.request_detail, name="request"),
+    re_path(rf"^v2/tokens/(?P<token>[^/]+){FMT}", views.token, name="token"),
+    re_path(r"^(?P<path>.*)$", views.unknown, name="unknown"),
+]
