@@ -13,7 +13,7 @@ Values from the environment are parsed strictly; a malformed one raises Improper
 - GONGZHI_ROUTING_ON_INTAKE        record suggestions (and classify automatically) when a case is taken in
                                    (default true)
 - GONGZHI_ROUTING_DUPLICATE_DAYS   how far back likely duplicates are looked for (default 30)
-- GONGZHI_ROUTING_DUPLICATE_MIN_SCORE  lowest similarity shown as a likely duplicate (default 0.3)
+- GONGZHI_ROUTING_DUPLICATE_MIN_SCORE  lowest similarity shown as a likely duplicate (default 0.2)
 """
 
 from __future__ import annotations
@@ -94,4 +94,4 @@ def duplicate_days() -> int:
 
 
 def duplicate_min_score() -> float:
-    return _float("GONGZHI_ROUTING_DUPLICATE_MIN_SCORE", 0.3)
+    return _float("GONGZHI_ROUTING_DUPLICATE_MIN_SCORE", 0.2)

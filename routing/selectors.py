@@ -21,7 +21,7 @@ from .models import RoutingModel, Suggestion
 DEFAULT_TOP_K = 3
 # Most candidates compared with a new case (the most recent first); a community rarely has this many
 # open cases from the last month, and the text comparison of this many takes a few milliseconds.
-MAX_DUPLICATE_CANDIDATES = 400
+MAX_DUPLICATE_CANDIDATES = 300
 MAX_HOT_SPOT_CASES = 3000
 # A case in another grid or building of the same community counts a little less than one in the same.
 NEIGHBOUR_FACTOR = 0.9
@@ -123,6 +123,11 @@ def _community_scope(region: Region) -> str:
     return region.code[:community] if len(region.code) >= community else region.code
 
 
+def _cache_key(case: Case) -> tuple:
+    """Identifies a case's text in the similarity cache (the text is hashed in case it was edited)."""
+    return ("case", case.pk, hash((case.title, case.description)))
+
+
 def _same_place(a: str, b: str) -> bool:
     """Same grid or building, or one inside the other (a building in that grid)."""
     return a.startswith(b) or b.startswith(a)
@@ -158,7 +163,10 @@ def likely_duplicates(
     )
     if not cases or not (title or description):
         return []
-    scores = similarity.similarities_to_first([(title, description)] + [(c.title, c.description) for c in cases])
+    scores = similarity.similarities_to_first(
+        [(title, description)] + [(c.title, c.description) for c in cases],
+        keys=[None] + [_cache_key(c) for c in cases],
+    )
     matches = []
     for case, text_score in zip(cases, scores.tolist(), strict=True):
         same = _same_place(case.region.code, region.code)
@@ -224,7 +232,7 @@ def hot_spots(
     for code, group in by_community.items():
         if len(group) < min_size:
             continue
-        matrix = similarity.pairwise([(c.title, c.description) for c in group])
+        matrix = similarity.pairwise([(c.title, c.description) for c in group], keys=[_cache_key(c) for c in group])
         for members in similarity.clusters(matrix, threshold):
             if len(members) < min_size:
                 continue

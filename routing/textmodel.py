@@ -40,13 +40,13 @@ import joblib
 import numpy as np
 import rjieba
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _NOISE = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]+")
 _SPACE = re.compile(r"\s+")
@@ -114,15 +114,106 @@ class TrainingReport:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def _vectorisers(n_docs: int) -> list[tuple[str, TfidfVectorizer]]:
+class _Tfidf:
+    """TF-IDF with sublinear tf, smoothed idf and l2-normalised rows, over integer feature keys.
+
+    Subclasses turn texts into (row, key) pairs; the vocabulary keeps the `max_features` keys most
+    frequent in the training texts among those in at least `min_df` of them (as scikit-learn does).
+    Counting with numpy instead of a Python loop per feature makes scoring several times faster.
+    """
+
+    def __init__(self, *, max_features: int, min_df: int = 1) -> None:
+        self.max_features = max_features
+        self.min_df = min_df
+        self.keys_: np.ndarray = np.zeros(0, dtype=np.uint64)
+        self.idf_: np.ndarray = np.zeros(0, dtype=np.float32)
+
+    def _pairs(self, texts: Sequence[str], *, fit: bool) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        rows, keys = self._pairs(texts, fit=True)
+        unique_keys, inverse, totals = np.unique(keys, return_inverse=True, return_counts=True)
+        pairs = np.unique(rows.astype(np.uint64) * np.uint64(len(unique_keys)) + inverse.astype(np.uint64))
+        df = np.bincount((pairs % np.uint64(len(unique_keys))).astype(np.int64), minlength=len(unique_keys))
+        keep = np.flatnonzero(df >= self.min_df)
+        if len(keep) > self.max_features:
+            keep = keep[np.argsort(-totals[keep], kind="stable")[: self.max_features]]
+            keep.sort()
+        self.keys_ = unique_keys[keep]
+        self.idf_ = (np.log((1.0 + len(texts)) / (1.0 + df[keep])) + 1.0).astype(np.float32)
+        return self._matrix(rows, keys, len(texts))
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        rows, keys = self._pairs(texts, fit=False)
+        return self._matrix(rows, keys, len(texts))
+
+    def _matrix(self, rows: np.ndarray, keys: np.ndarray, n: int) -> sp.csr_matrix:
+        columns = np.searchsorted(self.keys_, keys)
+        found = columns < len(self.keys_)
+        found[found] = self.keys_[columns[found]] == keys[found]
+        counts = sp.csr_matrix(
+            (np.ones(int(found.sum()), dtype=np.float32), (rows[found], columns[found])),
+            shape=(n, len(self.keys_)), dtype=np.float32,
+        )
+        counts.sum_duplicates()
+        counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
+        return normalize(counts, norm="l2", copy=False)
+
+
+class CharVectoriser(_Tfidf):
+    """Characters and character bigrams of each text (a bigram never spans two texts)."""
+
+    def _pairs(self, texts: Sequence[str], *, fit: bool) -> tuple[np.ndarray, np.ndarray]:
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00"
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        ends = codes == 0
+        row_of = np.cumsum(ends) - ends  # the text each position belongs to
+        unigram = ~ends
+        bigram = unigram[:-1] & unigram[1:]
+        pairs = ((codes[:-1][bigram] + np.uint64(1)) << np.uint64(21)) | codes[1:][bigram]
+        keys = np.concatenate([codes[unigram], pairs])
+        rows = np.concatenate([row_of[unigram], row_of[:-1][bigram]])
+        return rows.astype(np.int64), keys
+
+
+class WordVectoriser(_Tfidf):
+    """Words of each text (`segment`); word keys are indices into the vocabulary learned by `fit`."""
+
+    def __init__(self, *, max_features: int, min_df: int = 1) -> None:
+        super().__init__(max_features=max_features, min_df=min_df)
+        self.words_: dict[str, int] = {}
+
+    def _pairs(self, texts: Sequence[str], *, fit: bool) -> tuple[np.ndarray, np.ndarray]:
+        words = self.words_
+        rows: list[int] = []
+        ids: list[int] = []
+        for row, text in enumerate(texts):
+            tokens = segment(text)
+            if fit:
+                for token in tokens:
+                    words.setdefault(token, len(words))
+            found = [words.get(token, -1) for token in tokens]
+            rows += [row] * len(found)
+            ids += found
+        rows_array, ids_array = np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64)
+        known = ids_array >= 0
+        return rows_array[known], ids_array[known].astype(np.uint64)
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        self.words_ = {}
+        matrix = super().fit_transform(texts)
+        kept = set(self.keys_.tolist())
+        self.words_ = {word: key for word, key in self.words_.items() if key in kept}  # only the vocabulary
+        return matrix
+
+
+def _vectorisers(n_docs: int) -> list[tuple[str, _Tfidf]]:
     min_df = 2 if n_docs >= MIN_DF_FROM else 1
-    common = dict(sublinear_tf=True, dtype=np.float32, min_df=min_df)
     return [
-        ("all", TfidfVectorizer(
-            tokenizer=segment, lowercase=False, token_pattern=None, max_features=WORD_MAX_FEATURES, **common,
-        )),
-        ("all", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), max_features=CHAR_MAX_FEATURES, **common)),
-        ("title", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), max_features=TITLE_MAX_FEATURES, **common)),
+        ("all", WordVectoriser(max_features=WORD_MAX_FEATURES, min_df=min_df)),
+        ("all", CharVectoriser(max_features=CHAR_MAX_FEATURES, min_df=min_df)),
+        ("title", CharVectoriser(max_features=TITLE_MAX_FEATURES, min_df=min_df)),
     ]
 
 
@@ -133,7 +224,7 @@ class TextClassifier:
         self.format_version = FORMAT_VERSION
         self.labels: list[str] = []
         self.temperature = 1.0
-        self._vectorisers: list[tuple[str, TfidfVectorizer]] = []
+        self._vectorisers: list[tuple[str, _Tfidf]] = []
         self._svm_weights: np.ndarray | None = None  # features × labels, float32
         self._svm_bias: np.ndarray | None = None
         self._nb_weights: np.ndarray | None = None  # features × labels, float32
@@ -211,8 +302,6 @@ class TextClassifier:
         weights = np.ones(len(y), dtype=np.float64)
         self._vectorisers = _vectorisers(len(all_titles))
         x = self._features(all_titles, all_bodies, fit=True)
-        for _, vectoriser in self._vectorisers:
-            vectoriser.stop_words_ = None  # the discarded vocabulary: large, and never used to predict
         n_labels = len(self.labels)
         metrics, self.temperature = self._out_of_fold(x, y, weights, n_msgs=len(y_msgs), seed=seed)
         self._svm_weights, self._svm_bias, self._nb_weights = self._fit_models(x, y, weights, n_labels)
