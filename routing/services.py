@@ -247,7 +247,7 @@ def routing_bot_for(region: Region) -> User | None:
     """The automatic classifier's account, able to act on cases in `region`, or None when it serves
     another county. Created on first use (inactive, no usable password, county staff of the county
     that contains `region`)."""
-    bot = User.objects.select_for_update().filter(username=BOT_USERNAME).select_related("region").first()
+    bot = User.objects.select_for_update(of=("self",)).filter(username=BOT_USERNAME).select_related("region").first()
     county = _county_of(region)
     if bot is None:
         bot = User(username=BOT_USERNAME, first_name=BOT_NAME, role=Role.COUNTY_STAFF, region=county, is_active=False)
