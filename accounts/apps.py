@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与角色"
 
     def ready(self):
-        from . import services  # noqa: F401  (connects the sign-in audit receivers)
+        from . import checks, services  # noqa: F401  (registers the system checks and the sign-in receivers)

@@ -1,4 +1,4 @@
-"""Writes on accounts: issuing API tokens and recording password changes and sign-ins."""
+"""Writes on accounts: issuing accounts and API tokens, recording password changes and sign-ins."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
+from django.http import HttpRequest
 from django.utils import timezone
 
 from core import audit
+from core.models import AuditEvent
+from core.security import client_address
 
+from . import lockout, totp
 from .models import ApiToken, User
 
 
@@ -22,19 +26,57 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+class TokenRefused(Exception):
+    """The API token endpoint refuses the credentials; `code` and `message` go into the error response."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def api_token_issue(*, request: HttpRequest | None = None, username: str, password: str, otp: str = "") -> str:
+    """A new bearer token for valid credentials; raises `TokenRefused` otherwise. Only a hash is stored.
+
+    The endpoint is a sign-in like the console's: the lockout applies (429 while locked), and a user with a
+    one-time-code device, or one who must have one, needs a fresh code as well.
+    """
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        if request is not None and getattr(request, "sign_in_lockout", None) is not None:
+            raise TokenRefused(429, "locked_out", lockout.locked_message())
+        raise TokenRefused(401, "invalid_credentials", "用户名或密码不正确")
+    if not user.is_active:
+        raise TokenRefused(401, "invalid_credentials", "用户名或密码不正确")
+    if totp.has_live_device(user):
+        if not otp.strip():
+            raise TokenRefused(401, "otp_required", "该账号已启用动态口令，请同时提供动态口令（otp）")
+        if not totp.verify(user=user, code=otp):
+            failure = lockout.failure_record(
+                username=username, ip_address=client_address(request) if request is not None else None,
+                reason="动态口令错误",
+            )
+            audit.record(actor=None, action=AuditEvent.Action.LOGIN_FAILED, target_type="accounts.user",
+                         target_label=username[:150], outcome="failure", reason="动态口令错误")
+            if failure.locked:
+                raise TokenRefused(429, "locked_out", lockout.locked_message())
+            raise TokenRefused(401, "invalid_otp", "动态口令不正确或已使用")
+    elif totp.totp_required(user):
+        raise TokenRefused(403, "otp_enrolment_required", "该账号须先在网页端绑定动态口令")
+    return _token_create(user)
+
+
 @transaction.atomic
-def api_token_issue(*, username: str, password: str) -> str | None:
-    """A new bearer token for valid credentials, or None. Only the token's hash is stored."""
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        return None
+def _token_create(user: User) -> str:
+    lockout.failures_clear(username=user.get_username())
     raw = secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
         key_hash=token_hash(raw),
         expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
     )
-    audit.record(actor=user, action=audit.AuditEvent.Action.LOGIN, target=user, reason="api token")
+    audit.record(actor=user, action=AuditEvent.Action.LOGIN, target=user, reason="api token")
     return raw
 
 
@@ -56,20 +98,54 @@ def user_password_changed(*, user: User) -> None:
     if user.must_change_password:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
-    audit.record(actor=user, action=audit.AuditEvent.Action.UPDATE, target=user, changes={"password": ["***", "***"]})
+    audit.record(actor=user, action=AuditEvent.Action.UPDATE, target=user, changes={"password": ["***", "***"]})
+
+
+@transaction.atomic
+def user_issue(*, actor: User | None, user: User) -> User:
+    """Save a new account issued by an administrator: its holder must change the password at first sign-in."""
+    user.must_change_password = True
+    user.save()
+    audit.record(
+        actor=actor, action=AuditEvent.Action.CREATE, target=user,
+        changes={"username": [None, user.get_username()], "role": [None, user.role], "password": ["***", "***"]},
+    )
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, actor: User | None, user: User) -> None:
+    """After an administrator set someone's password: the holder must change it at the next sign-in."""
+    if actor is not None and actor.pk == user.pk:
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=user, changes={"password": ["***", "***"]})
+        return
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    audit.record(
+        actor=actor, action=AuditEvent.Action.UPDATE, target=user,
+        changes={"password": ["***", "***"], "must_change_password": [False, True]}, reason="管理员重置密码",
+    )
 
 
 @receiver(user_logged_in)
 def _record_login(sender, request, user, **kwargs):
-    audit.record(actor=user, action=audit.AuditEvent.Action.LOGIN, target=user)
+    lockout.failures_clear(username=user.get_username())
+    audit.record(actor=user, action=AuditEvent.Action.LOGIN, target=user)
 
 
 @receiver(user_login_failed)
 def _record_login_failure(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    ip_address = client_address(request) if request is not None else None
+    locked = getattr(request, "sign_in_lockout", None) if request is not None else None
+    if locked is not None:
+        lockout.attempt_refused(username=username, ip_address=ip_address, lockout=locked)
+        return
     audit.record(
         actor=None,
-        action=audit.AuditEvent.Action.LOGIN_FAILED,
+        action=AuditEvent.Action.LOGIN_FAILED,
         target_type="accounts.user",
-        target_label=str(credentials.get("username", ""))[:150],
+        target_label=username,
         outcome="failure",
     )
+    lockout.failure_record(username=username, ip_address=ip_address)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.audit.AuditContextMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,11 +142,23 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.validators.ChineseUserAttributeSimilarityValidator"},
     {"NAME": "accounts.validators.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in checks the lockout before the password (see accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+# Lockout: this many failed sign-ins within the window lock the account, and separately the client
+# address, for the window. Offices behind one NAT address may need a higher address limit.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("GONGZHI_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("GONGZHI_LOGIN_ADDRESS_FAILURE_LIMIT", str(LOGIN_FAILURE_LIMIT)))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("GONGZHI_LOGIN_LOCKOUT_MINUTES", "10"))
+# A one-time code (TOTP) is required of county administrators (superusers, admin-site staff and county
+# staff); off in the demo so its published accounts keep working with a password alone.
+REQUIRE_TOTP_FOR_COUNTY = env_bool("GONGZHI_REQUIRE_TOTP_FOR_COUNTY", default=not DEMO)
+TOTP_ISSUER = os.environ.get("GONGZHI_TOTP_ISSUER", "共治")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -184,6 +198,13 @@ if env_bool("GONGZHI_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind a reverse proxy: the header it overwrites with the client's address (e.g. X-Real-IP), used by
+# the sign-in lockout. Leave empty when clients connect directly.
+CLIENT_ADDRESS_HEADER = os.environ.get("GONGZHI_CLIENT_ADDRESS_HEADER", "")
+# Content-Security-Policy and Permissions-Policy are set by core.security.SecurityHeadersMiddleware.
+# Audit rows younger than this many months are never deleted (`manage.py audit_retention`).
+AUDIT_RETENTION_MIN_MONTHS = 6
 
 # Lifetime of an API bearer token.
 API_TOKEN_TTL_HOURS = int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", "12"))
