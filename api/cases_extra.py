@@ -30,7 +30,7 @@ from cases.workflow import Status
 
 from .errors import not_found
 from .pagination import BY_ID, Keyset, cursor_param, limit_param, paginate
-from .schemas import ErrorOut, RegionRef, choices_enum, region_ref
+from .schemas import ErrorOut, RegionBrief, choices_enum, region_ref
 
 case_router = Router(tags=["cases"])
 board_router = Router(tags=["cases"])
@@ -79,7 +79,7 @@ class CaseRef(Schema):
     title: str
     kind: str
     status: CaseStatus
-    region: RegionRef
+    region: RegionBrief
 
 
 class BoardAssignmentOut(AssignmentOut):

@@ -29,18 +29,18 @@ router = Router(tags=["categories"])
 BY_CODE = Keyset("code")
 
 
-class DepartmentRef(Schema):
+class CategoryDepartmentBrief(Schema):
     id: int
     name: str
     kind: str
 
 
-class UrgencyRef(Schema):
+class CategoryUrgency(Schema):
     code: str
     name: str
 
 
-class CategoryOut(Schema):
+class FunctionCategory(Schema):
     code: str
     name: str
     full_name: str = Field(description="从一级分类起的完整名称，如“市政设施 / 路灯照明”")
@@ -49,25 +49,25 @@ class CategoryOut(Schema):
     public: bool = Field(description="居民和 Open311 是否可以选择（本分类及其上级都向居民公开）")
     description: str
     keywords: list[str]
-    urgency: UrgencyRef | None = Field(description="默认紧急程度（未设置时沿用上级，最终为“一般”）")
-    lead_department: DepartmentRef | None = Field(description="主办单位（未指定时沿用上级分类）")
-    assisting_departments: list[DepartmentRef] = Field(description="协办单位")
+    urgency: CategoryUrgency | None = Field(description="默认紧急程度（未设置时沿用上级，最终为“一般”）")
+    lead_department: CategoryDepartmentBrief | None = Field(description="主办单位（未指定时沿用上级分类）")
+    assisting_departments: list[CategoryDepartmentBrief] = Field(description="协办单位")
     departments_from: str | None = Field(description="责任单位取自哪个分类（本分类或其上级）的编码")
     has_children: bool
 
 
-class CategoryListOut(Schema):
-    items: list[CategoryOut]
+class FunctionCategoryList(Schema):
+    items: list[FunctionCategory]
     next_cursor: str | None
 
 
-class CategoryChild(Schema):
+class CategoryChildBrief(Schema):
     code: str
     name: str
 
 
-class CategoryDetailOut(CategoryOut):
-    children: list[CategoryChild]
+class FunctionCategoryDetail(FunctionCategory):
+    children: list[CategoryChildBrief]
 
 
 def categories_visible_to(user) -> QuerySet[Category]:
@@ -150,7 +150,7 @@ def _render_all(categories: list[Category]) -> list[dict]:
     return [_out(category, responsibles, public_ids, general) for category in categories]
 
 
-@router.get("", response={200: CategoryListOut, 400: ErrorOut})
+@router.get("", response={200: FunctionCategoryList, 400: ErrorOut})
 def list_categories(
     request,
     parent: str | None = Query(None, max_length=40, description="只列出该分类的下级分类"),
@@ -175,7 +175,7 @@ def list_categories(
     return {"items": _render_all(page.rows), "next_cursor": page.next_cursor}
 
 
-@router.get("/{code}", response={200: CategoryDetailOut, 404: ErrorOut})
+@router.get("/{code}", response={200: FunctionCategoryDetail, 404: ErrorOut})
 def get_category(request, code: str):
     """One category with its handling bodies and its direct children."""
     category = categories_visible_to(request.user).filter(code=code).first()

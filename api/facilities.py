@@ -16,7 +16,7 @@ from regions.selectors import FACILITY_GROUPS, facilities_filtered
 
 from .errors import not_found
 from .pagination import BY_ID, cursor_param, limit_param, paginate
-from .schemas import ErrorOut, OrganisationRef, RegionRef, choices_enum, organisation_ref, region_ref
+from .schemas import ErrorOut, OrganisationBrief, RegionBrief, choices_enum, organisation_ref, region_ref
 
 router = Router(tags=["facilities"])
 
@@ -29,11 +29,11 @@ class FacilityOut(Schema):
     name: str
     kind: FacilityKind
     kind_label: str
-    region: RegionRef
+    region: RegionBrief
     address: str
     capacity: int | None = Field(description="容纳人数")
     opening_hours: str
-    host_organisation: OrganisationRef | None = Field(description="提供单位")
+    host_organisation: OrganisationBrief | None = Field(description="提供单位")
 
 
 class FacilityListOut(Schema):

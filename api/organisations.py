@@ -19,7 +19,7 @@ from organisations.selectors import organisations_visible_to, party_members_filt
 
 from .errors import not_found
 from .pagination import BY_ID, cursor_param, limit_param, paginate
-from .schemas import ErrorOut, OrganisationRef, RegionRef, choices_enum, organisation_ref, region_ref
+from .schemas import ErrorOut, OrganisationBrief, RegionBrief, choices_enum, organisation_ref, region_ref
 
 OrganisationKind = choices_enum("OrganisationKind", Organisation.Kind)
 Gender = choices_enum("Gender", Person.Gender)
@@ -33,8 +33,8 @@ class OrganisationOut(Schema):
     name: str
     kind: OrganisationKind
     kind_label: str
-    region: RegionRef
-    parent: OrganisationRef | None
+    region: RegionBrief
+    parent: OrganisationBrief | None
     credit_code: str = Field(description="统一社会信用代码")
     address: str = Field(description="办公地址")
     description: str
@@ -97,11 +97,11 @@ class PartyMemberOut(Schema):
     gender: Gender | None
     phone: str = Field(description="联系电话（已脱敏）")
     id_number: str = Field(description="身份证号（已脱敏）")
-    branch: OrganisationRef = Field(description="所在党组织")
+    branch: OrganisationBrief = Field(description="所在党组织")
     joined_on: dt.date | None = Field(description="入党日期")
-    registered_community: RegionRef | None = Field(description="双报到社区")
+    registered_community: RegionBrief | None = Field(description="双报到社区")
     registered_on: dt.date | None = Field(description="报到日期")
-    grid: RegionRef | None = Field(description="所在网格")
+    grid: RegionBrief | None = Field(description="所在网格")
     is_central_household: bool = Field(description="党员中心户")
     skills: str = Field(description="特长")
 

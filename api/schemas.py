@@ -15,25 +15,25 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
-class RegionRef(Schema):
+class RegionBrief(Schema):
     """A region named by its code (the key every endpoint takes) and its name."""
 
     code: str
     name: str
 
 
-class OrganisationRef(Schema):
+class OrganisationBrief(Schema):
     id: int
     name: str
 
 
 def region_ref(region) -> dict | None:
-    """`RegionRef` of a region, or None."""
+    """`RegionBrief` of a region, or None."""
     return {"code": region.code, "name": region.name} if region is not None else None
 
 
 def organisation_ref(organisation) -> dict | None:
-    """`OrganisationRef` of an organisation, or None."""
+    """`OrganisationBrief` of an organisation, or None."""
     return {"id": organisation.pk, "name": organisation.name} if organisation is not None else None
 
 

@@ -15,5 +15,9 @@ urlpatterns = [
     re_path(rf"^v2/requests{FMT}", views.requests, name="requests"),
     re_path(rf"^v2/requests/(?P<request_id>[^/]+){FMT}", views.request_detail, name="request"),
     re_path(rf"^v2/tokens/(?P<token>[^/]+){FMT}", views.token, name="token"),
+    # The path argument left empty: "… was not provided" (400), as the specification lists it.
+    re_path(rf"^v2/services/{FMT}", views.not_provided_in_path, {"name": "service_code"}),
+    re_path(rf"^v2/requests/{FMT}", views.not_provided_in_path, {"name": "service_request_id"}),
+    re_path(rf"^v2/tokens/{FMT}", views.not_provided_in_path, {"name": "token"}),
     re_path(r"^(?P<path>.*)$", views.unknown, name="unknown"),
 ]

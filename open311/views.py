@@ -245,6 +245,13 @@ def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
     return render(fmt, "service_requests", found)
 
 
+@endpoint("GET")
+def not_provided_in_path(request: HttpRequest, *, fmt: str, name: str) -> HttpResponse:
+    """`services/.json`, `requests/.json`, `tokens/.json`: the identifier of the URL is missing."""
+    _jurisdiction(request)
+    raise not_provided(name)
+
+
 @csrf_exempt
 def unknown(request: HttpRequest, path: str) -> HttpResponse:
     """Any other path under /open311/: 404 in the format its extension asks for (XML by default)."""

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from api.errors import not_found
 from api.pagination import Keyset, cursor_param, limit_param, paginate
-from api.schemas import ErrorOut, RegionRef, choices_enum
+from api.schemas import ErrorOut, RegionBrief, choices_enum
 
 from .models import Level, Region
 from .selectors import region_children, region_visible_ancestors, regions_visible_to
@@ -21,21 +21,21 @@ RegionLevel = choices_enum("RegionLevel", Level)
 BY_CODE = Keyset("code")
 
 
-class RegionOut(Schema):
+class RegionItem(Schema):
     code: str
     name: str
     level: RegionLevel
     parent: str | None = Field(description="上级区域编码；树根为 null")
 
 
-class RegionListOut(Schema):
-    items: list[RegionOut]
+class RegionList(Schema):
+    items: list[RegionItem]
     next_cursor: str | None
 
 
-class RegionDetailOut(RegionOut):
+class RegionDetail(RegionItem):
     level_label: str
-    ancestors: list[RegionRef] = Field(description="从调用者可见的最高一级到上级区域")
+    ancestors: list[RegionBrief] = Field(description="从调用者可见的最高一级到上级区域")
     child_count: int = Field(description="可见的下级区域数")
 
 
@@ -44,7 +44,7 @@ def _out(region: Region) -> dict:
     return {"code": region.code, "name": region.name, "level": region.level, "parent": parent}
 
 
-@router.get("", response={200: RegionListOut, 400: ErrorOut, 404: ErrorOut})
+@router.get("", response={200: RegionList, 400: ErrorOut, 404: ErrorOut})
 def list_regions(
     request,
     parent: str | None = Query(None, max_length=18, description="列出该区域的下级区域"),
@@ -63,7 +63,7 @@ def list_regions(
     return {"items": [_out(r) for r in page.rows], "next_cursor": page.next_cursor}
 
 
-@router.get("/{code}", response={200: RegionDetailOut, 404: ErrorOut})
+@router.get("/{code}", response={200: RegionDetail, 404: ErrorOut})
 def get_region(request, code: str):
     """One region in the caller's scope, with its visible ancestors and how many children it has."""
     region = (

@@ -150,3 +150,47 @@ def test_attribute_definitions_are_validated(services):
     for values in bad:
         with pytest.raises(ValidationError):
             service_attribute_save(actor=None, attribute=ServiceAttribute(category=services.covers, **values))
+
+
+ENDPOINTS = [
+    ("get", "services"), ("get", "services/0101"), ("get", "requests"), ("get", "requests/1"),
+    ("get", "tokens/abc"), ("post", "requests"),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("method, path", ENDPOINTS)
+def test_every_endpoint_needs_the_jurisdiction_when_there_are_several(client, services, key, fmt, method, path):
+    region_services.region_create(actor=None, code="610425", name="另一个县")
+    body = {"api_key": "test-open311-key-0123456789"} if method == "post" else {}
+    response = getattr(client, method)(f"/open311/v2/{path}.{fmt}", body)
+    assert errors(response, fmt, 400) == [
+        (400, "jurisdiction_id was not provided (this server serves several jurisdictions)"),
+    ]
+    response = getattr(client, method)(f"/open311/v2/{path}.{fmt}", {**body, "jurisdiction_id": "nowhere"})
+    assert errors(response, fmt, 404) == [(404, "jurisdiction_id nowhere was not found")]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path, name", [
+    ("services/", "service_code"), ("requests/", "service_request_id"), ("tokens/", "token"),
+])
+def test_an_identifier_missing_from_the_path_is_400(client, services, fmt, path, name):
+    assert errors(client.get(f"/open311/v2/{path}.{fmt}"), fmt, 400) == [(400, f"{name} was not provided")]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("method, path", [("get", "discovery"), *[(m, f"v2/{p}") for m, p in ENDPOINTS]])
+def test_an_unforeseen_failure_is_the_general_service_error(client, services, key, monkeypatch, fmt, method, path):
+    from open311 import selectors, views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "_jurisdiction", broken)
+    monkeypatch.setattr(selectors, "changeset", broken)
+    body = {"api_key": "test-open311-key-0123456789"} if method == "post" else {}
+    response = getattr(client, method)(f"/open311/{path}.{fmt}", body)
+    assert errors(response, fmt, 400) == [
+        (400, "General service error: the request could not be processed; please notify us"),
+    ]
