@@ -24,7 +24,14 @@ def not_found(message: str = "对象不存在或无权访问") -> ApiError:
 
 
 def install_handlers(api) -> None:
+    """Register the handlers that give every exception an operation can raise the project's shape."""
+    import logging
+
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
     from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+    logger = logging.getLogger("api")
 
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError):
@@ -45,3 +52,17 @@ def install_handlers(api) -> None:
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError):
         return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404):
+        return api.create_response(request, error_body("not_found", "对象不存在或无权访问"), status=404)
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied):
+        return api.create_response(request, error_body("forbidden", str(exc) or "无权执行此操作"), status=403)
+
+    @api.exception_handler(Exception)
+    def _server_error(request: HttpRequest, exc: Exception):
+        # Logged with its traceback for the operators; the caller learns only that it failed.
+        logger.exception("API %s %s failed", request.method, request.path, exc_info=exc)
+        return api.create_response(request, error_body("server_error", "服务器内部错误，请稍后再试"), status=500)

@@ -147,3 +147,39 @@ def test_no_two_different_schemas_share_a_name_in_the_document(schema):
         if name in schema["components"]["schemas"] and len({frozenset(c.model_fields) for c in classes}) > 1
     }
     assert clashes <= KNOWN_SHARED_NAMES, clashes
+
+
+def test_exceptions_raised_inside_an_operation_keep_the_shape(db):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+    from ninja import Router
+    from ninja.testing import TestClient
+
+    from api.base import GongzhiAPI
+    from api.errors import install_handlers
+
+    probe = GongzhiAPI(urls_namespace="error-probe")
+    install_handlers(probe)
+    router = Router()
+
+    @router.get("/missing")
+    def missing(request):
+        raise Http404("gone")
+
+    @router.get("/forbidden")
+    def forbidden(request):
+        raise PermissionDenied("不能这样做")
+
+    @router.get("/broken")
+    def broken(request):
+        raise RuntimeError("a bug")
+
+    probe.add_router("/probe", router)
+    client = TestClient(probe)
+    for path, status, code in (("/probe/missing", 404, "not_found"), ("/probe/forbidden", 403, "forbidden"),
+                               ("/probe/broken", 500, "server_error")):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.json()["error"]["code"] == code
+    assert client.get("/probe/forbidden").json()["error"]["message"] == "不能这样做"
+    assert "a bug" not in client.get("/probe/broken").content.decode()
