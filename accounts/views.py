@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -25,7 +26,7 @@ from core.security import client_address
 
 from . import audit_export, lockout, selectors, services, totp
 from .forms import AuditFilterForm, LoginForm, OneTimeCodeForm
-from .models import User
+from .models import Role, User
 
 PENDING_SESSION_KEY = "accounts_pending_sign_in"
 # How long the one-time-code step waits after the password was accepted.
@@ -42,7 +43,17 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        """Auditors have no place in the region tree: their work page is the audit log."""
+        user = self.request.user
+        if not user.is_authenticated:
+            user = getattr(self, "_signed_in", user)
+        if getattr(user, "role", None) == Role.AUDITOR:
+            return reverse("accounts:audit_log")
+        return super().get_default_redirect_url()
+
     def form_valid(self, form):
+        self._signed_in = form.get_user()
         user = form.get_user()
         if totp.has_live_device(user):
             self.request.session.cycle_key()

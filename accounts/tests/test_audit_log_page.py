@@ -125,3 +125,16 @@ def test_the_page_is_paginated_and_keeps_its_filters(client, auditor):
     body = client.get("/accounts/audit/?action=login").content.decode()
     assert "第 1 页，共 2 页" in body
     assert "action=login&amp;page=2" in body
+
+
+def test_an_auditor_lands_on_the_audit_log_after_signing_in(client, auditor):
+    response = client.post("/accounts/login/", {"username": "auditor", "password": PASSWORD})
+    assert response.status_code == 302 and response.url == "/accounts/audit/"
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "auditor", "password": PASSWORD, "next": "/accounts/totp/"})
+    assert response.url == "/accounts/totp/"
+
+
+def test_other_users_still_land_on_the_workbench(client, users):
+    response = client.post("/accounts/login/", {"username": "community", "password": PASSWORD})
+    assert response.url == "/"

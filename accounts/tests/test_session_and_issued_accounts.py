@@ -104,3 +104,16 @@ def test_administrators_lift_a_lockout_and_reset_a_device_from_the_user_list(cli
         "action": "reset_totp", "_selected_action": [users["community"].pk],
     }, follow=True)
     assert "已重置 1 个账号" in response.content.decode()
+
+
+def test_the_back_office_lists_failures_and_devices_without_the_secret(client, users, django_user_model):
+    from accounts import lockout, totp
+
+    admin_client(client, django_user_model)
+    lockout.failure_record(username="community", ip_address="10.0.0.1")
+    device = totp.enrolment_start(user=users["community"])
+    assert "community" in client.get("/admin/accounts/loginfailure/").content.decode()
+    assert client.get("/admin/accounts/totpdevice/").status_code == 200
+    page = client.get(f"/admin/accounts/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.secret not in page.content.decode()
