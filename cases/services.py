@@ -21,7 +21,6 @@ import datetime as dt
 import functools
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -33,7 +32,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -42,6 +41,7 @@ from accounts.permissions import MANAGER_ROLES
 from categories.models import HANDLER_KINDS, Category, UrgencyLevel
 from categories.selectors import category_by_code, departments_for, public_categories, urgency_for
 from core import audit, pii
+from core.db import retry_sqlite_locks
 from core.models import AuditEvent
 from organisations.models import Organisation, PartyMember
 from regions.models import CODE_LENGTHS, Facility, Level, Region
@@ -95,7 +95,6 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 10
 
 # How long SQLite may keep a lock before a transaction gives up (settings' `timeout` is the same idea).
-SQLITE_LOCK_WAIT_SECONDS = 20.0
 
 _HTML = re.compile(
     r"<\s*/?\s*[a-zA-Z!?][^<>]*>"  # any tag, comment or declaration
@@ -115,32 +114,6 @@ _new_files: ContextVar[list[str] | None] = ContextVar("cases_new_files", default
 # --------------------------------------------------------------------------------------------------
 
 
-def _retry_sqlite_locks(func: Callable) -> Callable:
-    """Run `func` again when SQLite refuses a lock at once instead of waiting for it.
-
-    SQLite answers "database is locked" without waiting when a transaction that has read must upgrade
-    to write after another writer committed, and "table is locked" in shared-cache mode. The whole
-    transaction is retried, which is safe because nothing of it was committed. Inside a caller's own
-    transaction nothing is retried: that transaction is the caller's to repeat.
-    """
-
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor != "sqlite" or connection.in_atomic_block:
-            return func(*args, **kwargs)
-        deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
-        delay = 0.002
-        while True:
-            try:
-                return func(*args, **kwargs)
-            except OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
-
-    return run
 
 
 def _writes(func: Callable) -> Callable:
@@ -159,7 +132,7 @@ def _writes(func: Callable) -> Callable:
         finally:
             _new_files.reset(token)
 
-    return _retry_sqlite_locks(run)
+    return retry_sqlite_locks(run)
 
 
 def _actor_label(actor) -> str:
@@ -464,7 +437,7 @@ def _existing_for_key(key: str, actor) -> Case | None:
     return existing
 
 
-@_retry_sqlite_locks
+@retry_sqlite_locks
 def case_submit(
     *, actor: User | None, channel: str, kind: str, title: str, description: str, region: Region | str | None,
     request_type: str = "", category: Category | str | None = None, address: str = "",

@@ -8,12 +8,9 @@ standard carries beside it.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -29,6 +26,7 @@ from cases.models import DESCRIPTION_MAX_LENGTH, Case, Channel, Kind
 from cases.services import case_submit
 from categories.models import Category
 from core import audit
+from core.db import retry_sqlite_locks
 from core.models import AuditEvent
 from regions.models import Level, Region
 from regions.selectors import subtree_q
@@ -48,7 +46,6 @@ STRING_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 2000
 ID_MAX_LENGTH = 100
 CASE_LEVELS = (Level.COMMUNITY, Level.GRID, Level.BUILDING)
-SQLITE_LOCK_WAIT_SECONDS = 20.0
 
 # Fields of `case_submit`'s validation errors, by the Open311 argument the client sent.
 ARGUMENT_OF_FIELD = {
@@ -197,26 +194,6 @@ class Created:
     service_notice: str | None
 
 
-def _retry_sqlite_locks(func: Callable) -> Callable:
-    """Repeat the whole transaction when SQLite refuses a lock instead of waiting (nothing was committed)."""
-
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor != "sqlite" or connection.in_atomic_block:
-            return func(*args, **kwargs)
-        deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
-        delay = 0.002
-        while True:
-            try:
-                return func(*args, **kwargs)
-            except OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
-
-    return run
 
 
 def _region_in(jurisdiction: Jurisdiction, code: str) -> Region | None:
@@ -352,7 +329,7 @@ def _existing(api_key: ApiKey, token: str) -> Open311Request | None:
     return Open311Request.objects.select_related("case").filter(api_key=api_key, token=token).first()
 
 
-@_retry_sqlite_locks
+@retry_sqlite_locks
 def request_submit(*, api_key: ApiKey, jurisdiction: Jurisdiction, service: Category, sub: Submission) -> Created:
     """Create the case of one POST request; `Open311Error(400)` lists every problem found at once.
 

@@ -27,6 +27,7 @@ checks the file's SHA-256 against the database row before loading (see `routing.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import math
 import re
@@ -114,7 +115,7 @@ class TrainingReport:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-class _Tfidf:
+class _Tfidf(abc.ABC):
     """TF-IDF with sublinear tf, smoothed idf and l2-normalised rows, over integer feature keys.
 
     Subclasses turn texts into (row, key) pairs; the vocabulary keeps the `max_features` keys most
@@ -128,8 +129,9 @@ class _Tfidf:
         self.keys_: np.ndarray = np.zeros(0, dtype=np.uint64)
         self.idf_: np.ndarray = np.zeros(0, dtype=np.float32)
 
+    @abc.abstractmethod
     def _pairs(self, texts: Sequence[str], *, fit: bool) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """(row, key) pairs of `texts`; each subclass decides what a key is."""
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         rows, keys = self._pairs(texts, fit=True)
