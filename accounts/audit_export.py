@@ -9,25 +9,16 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from core.models import AuditEvent
+from core.xlsx import text_cell
 
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("时间", 20), ("操作人", 16), ("动作", 12), ("对象类型", 22), ("对象编号", 10), ("对象", 28),
     ("结果", 10), ("事由", 30), ("来源地址", 16), ("变更内容", 50),
 )
 ACTION_LABELS = dict(AuditEvent.Action.choices)
-
-
-def _text(sheet, value: str, *, font: Font | None = None) -> WriteOnlyCell:
-    """A cell that holds `value` as text, never as a formula (a label may begin with "=")."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-    return cell
 
 
 def event_row(event: AuditEvent) -> list[str]:
@@ -63,10 +54,10 @@ def write_audit_events(
     note = f"审计记录　导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}　共 {rows} 条　筛选条件：{used}"
     if truncated:
         note += "　（超出单次导出上限，仅含最新的记录，请缩小筛选范围分批导出）"
-    sheet.append([_text(sheet, note, font=Font(italic=True, color="57606A"))])
-    sheet.append([_text(sheet, header, font=Font(bold=True)) for header, _ in COLUMNS])
+    sheet.append([text_cell(sheet, note, font=Font(italic=True, color="57606A"))])
+    sheet.append([text_cell(sheet, header, font=Font(bold=True)) for header, _ in COLUMNS])
     for event in events:
-        sheet.append([_text(sheet, value) for value in event_row(event)])
+        sheet.append([text_cell(sheet, value) for value in event_row(event)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 from core import audit
 from core.models import AuditEvent
 from core.pii import mask_phone
-from organisations.excel import Column, _as_text, _export_note, _new_sheet, _save
+from core.xlsx import workbook_bytes
+from organisations.excel import Column, _as_text, _export_note, _new_sheet
 from organisations.excel_views import _exporter_label, _xlsx
 
 from . import selectors
@@ -110,7 +111,7 @@ def write_rows(title: str, columns: tuple[Column, ...], rows: Iterable[list[Any]
     for row in rows:
         sheet.append(row)
     _as_text(sheet, columns, {"tracking_code", "contact_phone"}, 3)
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 @login_required

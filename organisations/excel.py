@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from core import audit, pii
 from core.models import AuditEvent
 from core.validators import id_number_error, is_mainland_mobile
+from core.xlsx import workbook_bytes
 from regions.models import Level, Region
 from regions.selectors import regions_visible_to
 
@@ -836,13 +837,6 @@ def _export_note(kind: str, *, exported_by: str, exported_at: dt.datetime, rows:
     return note + ("　（个人信息已脱敏）" if masked else "")
 
 
-def _save(workbook: Workbook) -> bytes:
-    """The workbook as the bytes of an .xlsx file."""
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _as_text(sheet, columns: Sequence[Column], keys: set[str], first_row: int) -> None:
     """Store code-like columns as text, so Excel keeps leading zeros and all 18 digits."""
     for index, column in enumerate(columns, start=1):
@@ -887,7 +881,7 @@ def write_party_members(members: Iterable[PartyMember], *, exported_by: str, exp
         sheet.append(row)
     _as_text(sheet, ROSTER_COLUMNS, {"id_number", "phone", "community", "grid"}, 3)
     _dates(sheet, ROSTER_COLUMNS, {"joined_on", "registered_on"}, 3)
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def organisation_row(organisation: Organisation) -> list[Any]:
@@ -910,7 +904,7 @@ def write_organisations(organisations: Iterable[Organisation], *, exported_by: s
     for row in rows:
         sheet.append(row)
     _as_text(sheet, ORGANISATION_COLUMNS, {"region", "credit_code"}, 3)
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def write_template(columns: Sequence[Column], *, title: str, note: str) -> bytes:
@@ -938,4 +932,4 @@ def write_template(columns: Sequence[Column], *, title: str, note: str) -> bytes
     guide.append([column.example for column in columns])
     for index, width in enumerate((16, 10, 44, 28), start=1):
         guide.column_dimensions[get_column_letter(index)].width = width
-    return _save(workbook)
+    return workbook_bytes(workbook)

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from organisations.excel import _save
+from core.xlsx import workbook_bytes
 
 from .dashboard import HEADLINE_RATES, Dashboard
 
@@ -125,4 +125,4 @@ def dashboard_workbook(board: Dashboard, *, title: str, exported_by: str, export
         for index, _ in enumerate(header):
             sheet.column_dimensions[get_column_letter(index + 1)].width = 16 if index else 24
         sheet.freeze_panes = "A3"
-    return _save(workbook)
+    return workbook_bytes(workbook)
