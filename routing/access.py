@@ -3,9 +3,13 @@ workers) and unrestricted administrators."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from accounts.models import REGION_STAFF_ROLES
+from cases.models import Case
+from cases.selectors import cases_visible_to
 from regions.models import Region
-from regions.selectors import regions_visible_to, sees_everything
+from regions.selectors import regions_visible_to, sees_everything, subtree_q
 
 
 def may_use_routing(user) -> bool:
@@ -23,3 +27,15 @@ def visible_region(user, *, code: str = "", pk: str = "") -> Region | None:
     if pk and pk.strip().isdigit():
         return regions.filter(pk=int(pk)).first()
     return None
+
+
+def duplicate_scope(user) -> QuerySet[Case]:
+    """The cases that may be offered to `user` as likely duplicates: those they may open, and only those
+    under their own region (not, say, one they reported elsewhere), so a clerk never learns of cases
+    outside their area."""
+    visible = cases_visible_to(user)
+    if sees_everything(user):
+        return visible
+    if user.region_id is None:
+        return visible.none()
+    return visible.filter(subtree_q(user.region, "region__"))

@@ -17,7 +17,7 @@ from api.schemas import ErrorOut
 from cases.selectors import cases_visible_to
 
 from . import conf
-from .access import may_use_routing, visible_region
+from .access import duplicate_scope, may_use_routing, visible_region
 from .selectors import hot_spots, likely_duplicates, suggest_categories
 
 router = Router(tags=["routing"])
@@ -125,7 +125,7 @@ def suggest(request, query: Query[SuggestQuery]):
     duplicates = []
     if region is not None:
         duplicates = likely_duplicates(
-            title=query.title, description=query.description, region=region, within=cases_visible_to(request.auth),
+            title=query.title, description=query.description, region=region, within=duplicate_scope(request.auth),
         )
     return {
         "model": {"version": suggestions.model_version, "kind": suggestions.model_kind,

@@ -311,14 +311,28 @@ def routing_auto_classify(case: Case, *, suggestions: Suggestions | None = None)
     return AutoResult(True, "已自动分类", classified)
 
 
+def _chosen_by_staff(case: Case) -> User | None:
+    """The staff member who took `case` in with a category, i.e. chose it while the intake page showed
+    the suggestions; None for a case without one, or one a resident (or nobody) reported."""
+    clerk = case.created_by
+    if case.category_id is None or clerk is None or not (clerk.is_region_staff or clerk.is_superuser):
+        return None
+    return clerk
+
+
 def suggest_on_intake(case_id: int) -> Suggestion | None:
-    """What runs after a case was taken in: record the suggestion, then classify it automatically when
-    the model is sure enough (its settlement follows from the classification)."""
-    case = Case.objects.select_related("region", "category").filter(pk=case_id).first()
+    """What runs after a case was taken in: record the suggestion; when the clerk already chose a
+    category at the counter, settle it at once as accepted or overridden by that clerk (the version
+    that suggested it is on the row); then classify automatically when the model is sure enough (a
+    classification settles a still pending suggestion)."""
+    case = Case.objects.select_related("region", "category", "created_by").filter(pk=case_id).first()
     if case is None:
         return None
     suggestions = suggest_categories(title=case.title, description=case.description)
     suggestion = suggestion_record(case=case, suggestions=suggestions)
+    clerk = _chosen_by_staff(case)
+    if clerk is not None:
+        suggestion = suggestion_settle(case=case, actor=clerk, category=case.category) or suggestion
     if case.status == Status.RECEIVED:
         routing_auto_classify(case, suggestions=suggestions)
     return suggestion

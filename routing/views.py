@@ -10,10 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cases.selectors import cases_visible_to
-
 from . import conf
-from .access import may_use_routing, visible_region
+from .access import duplicate_scope, may_use_routing, visible_region
 from .selectors import likely_duplicates, suggest_categories
 
 MAX_TEXT = 4000
@@ -26,7 +24,8 @@ def suggest_fragment(request: HttpRequest) -> HttpResponse:
     """HTML with the top 3 categories (each with a 采用 button) and likely duplicates.
 
     Reads `title`, `description` and `region` (the region's id, as the intake form posts it; or
-    `region_code`). Without any text it shows a short hint.
+    `region_code`). Without any text it shows a short hint. A place outside the reader's area is
+    refused; duplicates come only from the reader's own region (`access.duplicate_scope`).
     """
     user = request.user
     if not may_use_routing(user):
@@ -38,13 +37,16 @@ def suggest_fragment(request: HttpRequest) -> HttpResponse:
         target = "id_category"
     context = {"has_text": bool(title.strip() or description.strip()), "target": target,
                "days": conf.duplicate_days()}
+    code, pk = request.GET.get("region_code", "").strip(), request.GET.get("region", "").strip()
+    region = visible_region(user, code=code, pk=pk)
+    if (code or pk) and region is None:
+        raise PermissionDenied("所选区域不在您的辖区内")
     if context["has_text"]:
         suggestions = suggest_categories(title=title, description=description)
-        region = visible_region(user, code=request.GET.get("region_code", ""), pk=request.GET.get("region", ""))
         duplicates = []
         if region is not None:
             duplicates = likely_duplicates(
-                title=title, description=description, region=region, within=cases_visible_to(user),
+                title=title, description=description, region=region, within=duplicate_scope(user),
             )
         context.update(
             suggestions=suggestions,

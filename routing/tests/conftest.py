@@ -61,3 +61,26 @@ class Intake:
 @pytest.fixture
 def intake(users, tree) -> Intake:
     return Intake(users, tree)
+
+
+TEXTS = {
+    "路灯照明": ["路灯不亮", "楼道灯坏了", "小区路灯一直闪", "晚上路灯全灭了", "路灯杆歪了要倒", "门口路灯没亮"],
+    "供水": ["家里停水了", "自来水发黄有异味", "水管爆裂一直漏水", "小区停水三天", "水压太低上不了楼", "水表坏了"],
+    "垃圾清运": [
+        "垃圾没人清运", "垃圾桶满了溢出来", "垃圾站臭味大", "建筑垃圾乱堆", "垃圾好几天没拉走", "楼下垃圾成堆",
+    ],
+}
+
+
+@pytest.fixture
+def history(default_tree, intake, django_capture_on_commit_callbacks, settings):
+    """Six cases per category, taken in and classified by the community clerk (so confirmed)."""
+    settings.GONGZHI_ROUTING_MIN_CASES = 5
+    cases = []
+    for name, titles in TEXTS.items():
+        for title in titles:
+            with django_capture_on_commit_callbacks(execute=True):
+                case = intake.submit(title, f"{title}，请有关部门尽快处理。")
+            with django_capture_on_commit_callbacks(execute=True):
+                cases.append(intake.classify(case, default_tree[name]))
+    return cases
