@@ -369,11 +369,6 @@ def case_visible_by_code(user: User, code: str) -> Case | None:
     return cases_visible_to(user).filter(tracking_code=code).first()
 
 
-def case_attachment(case: Case, attachment_id: int):
-    """One photo of `case` (None when it belongs to another case)."""
-    return case.attachments.filter(pk=attachment_id).first()
-
-
 @dataclass
 class ActionOptions:
     """What one reader may do on one case now: the actions (in table order) and, for the actions that

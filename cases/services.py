@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 import secrets
 import uuid
@@ -50,6 +51,7 @@ from workcalendar.limits import Deadline, TimeLimit
 from workcalendar.selectors import deadline_after
 
 from . import workflow
+from .images import ImageRefused, reencode_image
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     TEXT_MAX_LENGTH,
@@ -104,9 +106,11 @@ _HTML = re.compile(
 )
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+logger = logging.getLogger("gongzhi.cases")
 
-# Files written by the current service call, removed again if its transaction fails.
-_new_files: ContextVar[list[str] | None] = ContextVar("cases_new_files", default=None)
+# Photos of the current service call, as (storage name, bytes): written only once its transaction has
+# committed, so a failed or killed transaction leaves no file behind.
+_new_files: ContextVar[list[tuple[str, bytes]] | None] = ContextVar("cases_new_files", default=None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -117,18 +121,16 @@ _new_files: ContextVar[list[str] | None] = ContextVar("cases_new_files", default
 
 
 def _writes(func: Callable) -> Callable:
-    """One transaction per service call; files it stored are deleted again if the transaction fails."""
+    """One transaction per service call; the photos it took in are written to storage after it commits."""
     atomic = transaction.atomic(func)
 
     @functools.wraps(func)
     def run(*args, **kwargs):
         token = _new_files.set([])
         try:
-            return atomic(*args, **kwargs)
-        except BaseException:
-            for name in _new_files.get() or []:
-                default_storage.delete(name)
-            raise
+            result = atomic(*args, **kwargs)
+            _write_files(_new_files.get() or [])
+            return result
         finally:
             _new_files.reset(token)
 
@@ -321,6 +323,19 @@ class _Photo:
 
 
 def _read_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int = 0) -> list[_Photo]:
+def _write_files(files: list[tuple[str, bytes]]) -> None:
+    # The rows are committed: a file that cannot be written is logged (its photo then answers 404)
+    # rather than failing a request whose case exists.
+    for name, content in files:
+        try:
+            saved = default_storage.save(name, ContentFile(content))
+        except OSError:
+            logger.exception("照片文件 %s 写入失败", name)
+            continue
+        if saved != name:
+            logger.error("照片文件 %s 已存在，新文件存为 %s", name, saved)
+
+
     photos = list(photos or ())
     if not photos:
         return []
@@ -339,7 +354,13 @@ def _read_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int 
         if kind is None:
             errors["photos"] = f"第 {number} 张照片不是 JPEG、PNG 或 WebP 格式的图片"
             return []
-        result.append(_Photo(content, *kind))
+        # Stored is the picture drawn afresh: no EXIF (GPS position), comments or trailing bytes.
+        try:
+            clean = reencode_image(content, kind[0])
+        except ImageRefused as exc:
+            errors["photos"] = f"第 {number} 张照片{exc}"
+            return []
+        result.append(_Photo(clean.content, *kind))
     return result
 
 
@@ -352,9 +373,12 @@ def _store_photos(case: Case, photos: list[_Photo], *, actor, now: dt.datetime,
             case=case, content_type=photo.content_type, size=len(photo.content), created_at=now,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None, assignment=assignment,
         )
-        attachment.file.save(f"{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.content), save=False)
-        if written is not None:
-            written.append(attachment.file.name)
+        attachment.file.name = attachment.file.field.generate_filename(
+            attachment, f"{uuid.uuid4().hex}.{photo.extension}"
+        )
+        if written is None:
+            raise RuntimeError("photos are stored only inside a case service")
+        written.append((attachment.file.name, photo.content))
         attachment.save()
         stored.append(attachment)
     return stored

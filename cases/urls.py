@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_export
+from . import views, views_export, views_media
 
 app_name = "cases"
 urlpatterns = [
@@ -14,5 +14,5 @@ urlpatterns = [
     path("whistles/", views.whistle_board, name="whistle_board"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.transition, name="transition"),
-    path("<int:pk>/photos/<int:attachment_id>/", views.photo, name="photo"),
+    path("photos/<int:pk>/", views_media.attachment_view, name="attachment"),
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -188,19 +188,6 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, f"已完成“{_action_label(action, case.status)}”。")
             return redirect("cases:detail", pk=pk)
     return _render_case(request, case, page=page, bound=form)
-
-
-@login_required
-@require_GET
-def photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
-    """A photo of a case, to those who may open the case."""
-    case = visible_case(request.user, pk)
-    attachment = selectors.case_attachment(case, attachment_id)
-    if attachment is None:
-        raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Case photos, served by the application to those who may open the case and to no one else.
 
 Uploaded files are never published under MEDIA_URL: a photo shows a resident's home, street or face,
-so every request goes through `cases_visible_to` like the case itself. The type sent is the one the
-file's own first bytes show (JPEG, PNG or WebP, as checked at upload), never a name's extension,
-and the browser is told not to guess another.
+so every request goes through `cases_visible_to` like the case itself. What is stored was re-encoded
+at upload (`cases.images`: pixels only, no EXIF or trailing bytes). The type sent is the one the
+file's own first bytes show (JPEG, PNG or WebP), never a name's extension, and the browser is told
+not to guess another.
 """
 
 from __future__ import annotations

@@ -16,9 +16,7 @@ from conftest import PASSWORD
 from organisations import services as org_services
 from organisations.models import Organisation
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-WEBP = b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 64
+from .images import JPEG, PNG, WEBP  # noqa: F401  (imported from here by the case tests)
 
 
 def png(name: str = "photo.png", content: bytes = PNG) -> SimpleUploadedFile:

@@ -18,6 +18,7 @@ from django.db import connection
 
 from cases import services as case_services
 from cases.models import Case, Channel, Kind
+from cases.tests.images import image_bytes
 from core import audit
 from core.management.commands import restore as restore_command
 from core.models import AuditEvent
@@ -27,7 +28,7 @@ from organisations.models import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 def every_row() -> dict[str, list[tuple]]:

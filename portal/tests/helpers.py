@@ -10,11 +10,12 @@ from accounts.models import User
 from cases import services
 from cases.models import Assignment, AssignmentRole, Case
 from cases.services import AssigneeSpec
+from cases.tests.images import image_bytes
 from cases.workflow import Status
 from categories import services as category_services
 from categories.models import UrgencyLevel
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 class Categories:
