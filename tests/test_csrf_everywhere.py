@@ -1,0 +1,204 @@
+"""CSRF everywhere: every URL of the site, posted to by a signed-in user without a CSRF token, answers
+403 and changes nothing.
+
+The URLs come from the URLconf itself (the admin site included), with a sample value generated for
+each path argument, so a form view added later is covered without touching this file. The only
+endpoints that take a POST without a token are listed in EXEMPT with the reason: they authenticate
+each request with a credential in the request itself (a bearer token, an Open311 API key), never
+with a cookie, so a cross-site page cannot borrow a signed-in user's authority through them. A test
+below proves that for the REST API: its writes ignore the session cookie.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from re import _constants as sre_constants  # the parser the re module itself uses
+from re import _parser as sre_parse
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from cases.models import Case
+
+# Prefixes of the endpoints that may be posted to without a CSRF token, and why.
+EXEMPT: dict[str, str] = {
+    "api/v1/": "REST API: every request carries `Authorization: Bearer <token>`; a session cookie grants "
+               "nothing (see test_the_rest_api_ignores_the_session_cookie); the token endpoint takes the "
+               "username and password in the body, which a cross-site page does not have",
+    "open311/": "Open311 GeoReport v2: machine clients identify themselves by `api_key` in the request, "
+                "and public requests are rate-limited; no cookie is read",
+}
+
+# URLs that no request reaches, whatever its method: a middleware answers with a redirect first.
+REDIRECTED: dict[str, str] = {
+    "/admin/login/": "accounts.middleware.SecondFactorMiddleware sends the admin's own sign-in page to the "
+                     "console's, which asks for the one-time code",
+}
+
+_DIGITS, _WORD = "1", "a"
+
+
+def _sample(parsed) -> str:
+    """The shortest-ish string matching a parsed regular expression (first branch, one repetition)."""
+    out = []
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            out.append(chr(arg))
+        elif op is sre_constants.NOT_LITERAL:
+            out.append(_WORD if chr(arg) != _WORD else "b")
+        elif op is sre_constants.ANY:
+            out.append(_WORD)
+        elif op is sre_constants.IN:
+            out.append(_sample_in(arg))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, _high, sub = arg
+            out.append(_sample(sub) * max(low, 1))
+        elif op is sre_constants.SUBPATTERN:
+            out.append(_sample(arg[-1]))
+        elif op is sre_constants.BRANCH:
+            out.append(_sample(arg[1][0]))
+        elif op is sre_constants.AT:
+            continue
+        else:
+            raise AssertionError(f"no sample for regular-expression element {op}")
+    return "".join(out)
+
+
+def _in_class(char: str, items) -> bool:
+    """Whether `char` belongs to a parsed character class (without its NEGATE marker)."""
+    for op, arg in items:
+        if op is sre_constants.LITERAL and chr(arg) == char:
+            return True
+        if op is sre_constants.RANGE and arg[0] <= ord(char) <= arg[1]:
+            return True
+        if op is sre_constants.CATEGORY and (char.isdigit() if arg is sre_constants.CATEGORY_DIGIT
+                                              else char.isalnum() if arg is sre_constants.CATEGORY_WORD
+                                              else False):
+            return True
+    return False
+
+
+def _sample_in(items) -> str:
+    """One character of a character class: a letter or a digit when the class has one."""
+    negated = bool(items) and items[0][0] is sre_constants.NEGATE
+    members = items[1:] if negated else items
+    for char in (_WORD, _DIGITS, "b"):
+        if _in_class(char, members) != negated:
+            return char
+    raise AssertionError(f"no sample for character class {items}")
+
+
+def _part(pattern) -> str:
+    return _sample(sre_parse.parse(pattern.regex.pattern))
+
+
+def _walk(patterns, prefix: str = "", route: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        # Django drops the "^" of a regex route when it joins routes; so does this walk.
+        joined = route + str(entry.pattern).removeprefix("^")
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + _part(entry.pattern), joined)
+        elif isinstance(entry, URLPattern):
+            yield prefix + _part(entry.pattern), joined
+
+
+def site_urls() -> list[str]:
+    """One concrete URL per route of the URLconf, checked to resolve to that very route."""
+    urls = []
+    for path, route in _walk(get_resolver().url_patterns):
+        url = "/" + path
+        # A route declared twice (the REST API declares one per method) resolves to its first declaration.
+        assert resolve(url).route == route, f"the sample URL {url} does not reach its own route {route}"
+        urls.append(url)
+    return sorted(set(urls))
+
+
+def exempt_reason(url: str) -> str | None:
+    """Why `url` may be posted to without a token, or None when it must refuse."""
+    return next((reason for prefix, reason in EXEMPT.items() if url.startswith("/" + prefix)), None)
+
+
+ALL_URLS = site_urls()
+FORM_URLS = [url for url in ALL_URLS if exempt_reason(url) is None]
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table of every model: the state a refused POST must leave as it was."""
+    tables = set(connection.introspection.table_names())
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()
+            if model._meta.db_table in tables}
+
+
+def _post_without_token(client: Client, url: str):
+    return client.post(url, {"name": "跨站提交", "title": "跨站提交", "description": "跨站提交", "reason": "跨站",
+                             "version": "1", "field": "phone", "username": "community", "password": "x"})
+
+
+def test_the_walk_reaches_every_form_of_the_site():
+    """The URL walk itself: it finds the forms this file was written against, and the admin site."""
+    for expected in ("/accounts/login/", "/accounts/password/", "/accounts/totp/", "/organisations/new/",
+                     "/organisations/1/edit/", "/organisations/party-members/new/",
+                     "/organisations/people/1/reveal/", "/organisations/import/",
+                     "/organisations/party-members/import/", "/regions/facilities/new/", "/cases/new/",
+                     "/cases/1/act/a/", "/notifications/1/read/", "/notifications/read-all/",
+                     "/public/report/", "/public/track/a/rate/", "/public/text-size/", "/admin/login/"):
+        assert expected in FORM_URLS
+    assert "/admin/organisations/organisation/add/" in FORM_URLS
+    assert len(FORM_URLS) > 100
+
+
+@pytest.mark.parametrize("url", FORM_URLS)
+def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(url, users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["community"])
+    before = row_counts()
+    response = _post_without_token(client, url)
+    if url in REDIRECTED:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == 403, f"{url} answered {response.status_code}"
+        assert "CSRF" in response.content.decode()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("url", [url for url in FORM_URLS if url.startswith(("/accounts/", "/public/"))])
+def test_public_forms_refuse_a_post_without_a_token_from_a_visitor_too(url, db):
+    before = row_counts()
+    response = _post_without_token(Client(enforce_csrf_checks=True), url)
+    assert response.status_code == 403 and "CSRF" in response.content.decode(), f"{url}: {response.status_code}"
+    assert row_counts() == before
+
+
+def test_the_same_post_with_a_token_is_let_through(users, tree):
+    """The 403s above are the CSRF check, not something else: with the token the form is processed."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["community"])
+    client.get("/organisations/new/")
+    token = client.cookies["csrftoken"].value
+    response = client.post("/organisations/new/", {"csrfmiddlewaretoken": token, "name": ""})
+    assert response.status_code == 200 and response.context["form"].errors["name"]
+
+
+@pytest.mark.parametrize("prefix", sorted(EXEMPT))
+def test_every_exempt_prefix_still_matches_a_url(prefix):
+    assert any(url.startswith("/" + prefix) for url in ALL_URLS)
+
+
+def test_the_rest_api_ignores_the_session_cookie(users, tree):
+    """Why the API is exempt: a signed-in browser's cookie does not authenticate an API write."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["community"])
+    response = client.post("/api/v1/cases", {"title": "跨站提交", "description": "跨站提交"},
+                           content_type="application/json")
+    assert response.status_code == 401
+    assert not Case.objects.exists()
+
+
+def test_the_sample_generator_matches_its_pattern():
+    for pattern in (r"^(?P<code>[0-9]{2,18})/$", r"^v2/requests/(?P<request_id>[^/]+)\.(?P<fmt>json|xml)$",
+                    r"^(?P<app_label>accounts|cases)/$", r"^r/(?P<content_type_id>\d+)/(?P<object_id>.+)/$"):
+        assert re.fullmatch(pattern.strip("^$"), _sample(sre_parse.parse(pattern)))
