@@ -123,9 +123,13 @@ def _community_scope(region: Region) -> str:
     return region.code[:community] if len(region.code) >= community else region.code
 
 
-def _cache_key(case: Case) -> tuple:
+def _text_key(pk: int, title: str, description: str) -> tuple:
     """Identifies a case's text in the similarity cache (the text is hashed in case it was edited)."""
-    return ("case", case.pk, hash((case.title, case.description)))
+    return ("case", pk, hash((title, description)))
+
+
+def _cache_key(case: Case) -> tuple:
+    return _text_key(case.pk, case.title, case.description)
 
 
 def _same_place(a: str, b: str) -> bool:
@@ -158,24 +162,31 @@ def likely_duplicates(
     )
     if exclude_case is not None:
         candidates = candidates.exclude(pk=exclude_case.pk)
-    cases = list(
-        candidates.select_related("region", "category").order_by("-received_at", "-id")[:MAX_DUPLICATE_CANDIDATES]
+    # Only the texts are read for the comparison; whole cases (with their encrypted contacts) are loaded
+    # for the few that match.
+    rows = list(
+        candidates.order_by("-received_at", "-id")
+        .values_list("id", "title", "description", "region__code")[:MAX_DUPLICATE_CANDIDATES]
     )
-    if not cases or not (title or description):
+    if not rows or not (title or description):
         return []
     scores = similarity.similarities_to_first(
-        [(title, description)] + [(c.title, c.description) for c in cases],
-        keys=[None] + [_cache_key(c) for c in cases],
+        [(title, description)] + [(row[1], row[2]) for row in rows],
+        keys=[None] + [_text_key(*row[:3]) for row in rows],
     )
-    matches = []
-    for case, text_score in zip(cases, scores.tolist(), strict=True):
-        same = _same_place(case.region.code, region.code)
+    found = []
+    for (pk, _, _, code), text_score in zip(rows, scores.tolist(), strict=True):
+        same = _same_place(code, region.code)
         score = text_score * (1.0 if same else NEIGHBOUR_FACTOR)
         if score >= min_score:
-            matches.append(DuplicateMatch(case=case, score=round(score, 4), text_similarity=round(text_score, 4),
-                                          same_place=same))
-    matches.sort(key=lambda match: (-match.score, -match.case.pk))
-    return matches[:limit]
+            found.append((round(score, 4), round(text_score, 4), same, pk))
+    found.sort(key=lambda row: (-row[0], -row[3]))
+    found = found[:limit]
+    cases = Case.objects.select_related("region", "category").in_bulk([row[3] for row in found])
+    return [
+        DuplicateMatch(case=cases[pk], score=score, text_similarity=text_score, same_place=same)
+        for score, text_score, same, pk in found
+    ]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from .textmodel import normalise
 
@@ -28,7 +27,8 @@ CACHE_SIZE = 20_000
 _HASHER = HashingVectorizer(
     analyzer="char", ngram_range=(2, 3), n_features=2**20, alternate_sign=False, norm=None, dtype=np.float32,
 )
-_cache: OrderedDict[Hashable, sp.csr_matrix] = OrderedDict()
+# A cached text is its row's column indices and counts; rows are joined without scipy's per-matrix stacking.
+_cache: OrderedDict[Hashable, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -39,7 +39,7 @@ def _text(title: str, body: str) -> str:
 
 def _counts(texts: Sequence[tuple[str, str]], keys: Sequence[Hashable | None] | None) -> sp.csr_matrix:
     keys = list(keys) if keys is not None else [None] * len(texts)
-    rows: list[sp.csr_matrix | None] = [None] * len(texts)
+    rows: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(texts)
     missing = []
     with _lock:
         for i, key in enumerate(keys):
@@ -50,26 +50,34 @@ def _counts(texts: Sequence[tuple[str, str]], keys: Sequence[Hashable | None] | 
                 missing.append(i)
     if missing:
         counted = _HASHER.transform([_text(*texts[i]) for i in missing]).tocsr()
+        counted.sum_duplicates()
         with _lock:
             for position, i in enumerate(missing):
-                rows[i] = counted[position]
+                lo, hi = counted.indptr[position], counted.indptr[position + 1]
+                rows[i] = (counted.indices[lo:hi].copy(), counted.data[lo:hi].copy())
                 if keys[i] is not None:
                     _cache[keys[i]] = rows[i]
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-    return sp.vstack(rows, format="csr")
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(indices) for indices, _ in rows], out=indptr[1:])
+    indices = np.concatenate([indices for indices, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
+    data = np.concatenate([data for _, data in rows]) if rows else np.zeros(0, dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), _HASHER.n_features))
 
 
 def vectors(texts: Sequence[tuple[str, str]], keys: Sequence[Hashable | None] | None = None) -> sp.csr_matrix:
     """L2-normalised TF-IDF rows of (title, text) pairs; `keys` (None for a text not to cache) let
     repeated texts skip the counting."""
-    counts = _counts(texts, keys).astype(np.float64)
-    counts.data = 1.0 + np.log(counts.data)
+    counts = _counts(texts, keys)
     n = counts.shape[0]
+    # Weights are computed for the stored entries only: the 2^20 columns are mostly empty.
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-    weighted = counts @ sp.diags(idf.astype(np.float64))
-    return normalize(weighted.tocsr(), norm="l2", copy=False)
+    data = (1.0 + np.log(counts.data.astype(np.float64))) * (np.log((1.0 + n) / (1.0 + df[counts.indices])) + 1.0)
+    rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+    data /= np.where(norms > 0, norms, 1.0)[rows]
+    return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 
 def similarities_to_first(
@@ -79,7 +87,14 @@ def similarities_to_first(
     if len(texts) < 2:
         return np.zeros(0)
     matrix = vectors(texts, keys)
-    return np.asarray((matrix[1:] @ matrix[0].T).todense()).ravel()
+    # The first row as a dense lookup; each other row's dot product is a sum over its own entries.
+    first = np.zeros(matrix.shape[1])
+    lo, hi = matrix.indptr[0], matrix.indptr[1]
+    first[matrix.indices[lo:hi]] = matrix.data[lo:hi]
+    rest = slice(matrix.indptr[1], matrix.indptr[-1])
+    rows = np.repeat(np.arange(matrix.shape[0] - 1), np.diff(matrix.indptr[1:]))
+    products = matrix.data[rest] * first[matrix.indices[rest]]
+    return np.bincount(rows, weights=products, minlength=matrix.shape[0] - 1)
 
 
 def pairwise(texts: Sequence[tuple[str, str]], keys: Sequence[Hashable | None] | None = None) -> np.ndarray:

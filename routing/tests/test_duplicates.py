@@ -84,7 +84,11 @@ def test_duplicates_take_a_fixed_number_of_queries(planted, places):
     _, duplicates, _ = planted
     item = duplicates[0]
     with CaptureQueriesContext(connection) as queries:
-        likely_duplicates(title=item["title"], description=item["text"], region=_grid(places, item))
+        matches = likely_duplicates(title=item["title"], description=item["text"], region=_grid(places, item))
+    # The candidates' texts, then the matching cases with their places.
+    assert matches and len(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert likely_duplicates(title="完全无关的内容", description="今天天气晴朗", region=_grid(places, item)) == []
     assert len(queries) == 1
 
 
