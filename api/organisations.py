@@ -13,7 +13,7 @@ from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 
-from core.pii import mask_id_number, mask_phone
+from organisations.minors import masked_value
 from organisations.models import Organisation, PartyMember, Person
 from organisations.selectors import organisations_visible_to, party_members_filtered, party_members_visible_to
 
@@ -114,8 +114,8 @@ class PartyMemberListOut(Schema):
 def _member_out(member: PartyMember) -> dict:
     person = member.person
     return {
-        "id": member.pk, "name": person.name, "gender": person.gender or None, "phone": mask_phone(person.phone),
-        "id_number": mask_id_number(person.id_number), "branch": organisation_ref(member.branch),
+        "id": member.pk, "name": person.name, "gender": person.gender or None, "phone": masked_value(person, "phone"),
+        "id_number": masked_value(person, "id_number"), "branch": organisation_ref(member.branch),
         "joined_on": member.joined_on, "registered_community": region_ref(member.registered_community),
         "registered_on": member.registered_on, "grid": region_ref(member.grid),
         "is_central_household": member.is_central_household, "skills": member.skills,

@@ -36,7 +36,7 @@ from core.xlsx import workbook_bytes
 from regions.models import Level, Region
 from regions.selectors import regions_visible_to
 
-from . import selectors, services
+from . import minors, selectors, services
 from .models import Organisation, PartyMember, Person
 
 # Above this many data rows we ask for the file to be split: it bounds memory and request time.
@@ -859,9 +859,10 @@ def party_member_row(member: PartyMember) -> list[Any]:
     return [
         person.name,
         person.get_gender_display() if person.gender else "",
-        pii.mask_id_number(person.id_number or ""),
-        pii.mask_phone(person.phone or ""),
-        pii.mask_address(person.address or ""),
+        # A child under 14: nothing of these, not even partly masked.
+        minors.masked_value(person, "id_number"),
+        minors.masked_value(person, "phone"),
+        minors.masked_value(person, "address"),
         member.branch.name,
         member.joined_on,
         member.registered_community.code if member.registered_community_id else "",

@@ -63,6 +63,7 @@ class Person(ArchivableModel):
 
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True)
+    # Set from the ID number by the person services when not given; decides who is under 14.
     birth_date = models.DateField("出生日期", null=True, blank=True)
     phone = EncryptedTextField("联系电话", blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -77,6 +78,7 @@ class Person(ArchivableModel):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["name", "id"]
+        permissions = [("reveal_minor_data", "可查看未满十四周岁人员的个人信息")]
         constraints = [
             # An ID number identifies one person; empty hashes (no ID number on file) are exempt.
             models.UniqueConstraint(

@@ -17,6 +17,7 @@ from core.models import AuditEvent
 from core.services import record_archive, record_create, record_update
 from regions.models import Facility, Level, Region
 
+from . import minors
 from .models import (
     AgencyRegistration,
     JointActivity,
@@ -58,6 +59,12 @@ def _with_lookup_hashes(values: dict[str, Any]) -> dict[str, Any]:
     if "id_number" in values:
         values["id_number"] = pii.normalise(values["id_number"] or "")
         values["id_number_hash"] = pii.lookup_hash(values["id_number"])
+        # The birth date decides whether someone is a child under 14: read it from the ID number
+        # unless one was given.
+        if not values.get("birth_date"):
+            born = minors.birth_date_from_id_number(values["id_number"])
+            if born is not None:
+                values["birth_date"] = born
     return values
 
 
@@ -87,26 +94,53 @@ def person_update(*, actor, person: Person, values: dict[str, Any]) -> Person:
     return person
 
 
+def person_may_reveal(user, person: Person) -> bool:
+    """Whether `user` may reveal `person`'s personal data (with a reason): their own record always; a
+    child under 14 only with the right `organisations.reveal_minor_data` besides a revealing role."""
+    if user.person_id is not None and user.person_id == person.pk:
+        return True
+    allowed = user.role in REVEAL_ROLES or user.is_superuser
+    if allowed and minors.is_minor(person):
+        return minors.may_reveal_minor(user)
+    return allowed
+
+
+def _reveal_changes(person: Person, field: str) -> dict[str, str]:
+    changes = {"field": field}
+    if minors.is_minor(person):
+        changes["sensitive"] = minors.SENSITIVE_MARK
+    return changes
+
+
+def person_reveal_refused(*, actor, person: Person, field: str) -> PermissionDenied:
+    """Log a refused reveal (marked sensitive for a minor) and return the exception to raise.
+
+    Called outside any transaction, so that raising the exception cannot roll the record back.
+    """
+    audit.record(actor=actor, action=AuditEvent.Action.DENIED, target=person,
+                 changes=_reveal_changes(person, field), outcome="denied")
+    if minors.is_minor(person):
+        return PermissionDenied("该人员未满 14 周岁，其个人信息仅限经授权的人员查看")
+    return PermissionDenied("无权查看该人员的个人信息")
+
+
 def person_reveal(*, actor, person: Person, field: str, reason: str) -> str:
     """The unmasked value of one personal-data field, written to the audit log with the reason.
 
     The caller has already found `person` through `people_visible_to(actor)`; this checks the role
-    and that a reason was given. A refusal is logged too, outside any transaction so that the
-    exception that follows cannot roll the record of it back.
+    (`person_may_reveal`) and that a reason was given. A refusal is logged too; the reveal of a
+    child's data is logged marked `sensitive`.
     """
     if field not in pii.MASKERS:
         raise ValidationError({"field": "不支持查看该字段"})
-    own_record = actor.person_id == person.pk
-    if not own_record and actor.role not in REVEAL_ROLES and not actor.is_superuser:
-        audit.record(actor=actor, action=AuditEvent.Action.DENIED, target=person, changes={"field": field},
-                     outcome="denied")
-        raise PermissionDenied("无权查看该人员的个人信息")
+    if not person_may_reveal(actor, person):
+        raise person_reveal_refused(actor=actor, person=person, field=field)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写查看事由"})
     with transaction.atomic():
-        audit.record(actor=actor, action=AuditEvent.Action.REVEAL, target=person, changes={"field": field},
-                     reason=reason)
+        audit.record(actor=actor, action=AuditEvent.Action.REVEAL, target=person,
+                     changes=_reveal_changes(person, field), reason=reason)
     return getattr(person, field) or ""
 
 

@@ -12,15 +12,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_export_rosters, can_import_rosters, can_manage_region
-from core import audit, pii
-from core.models import AuditEvent
+from core import pii
 from regions.selectors import scope_root, sees_everything
 
-from . import selectors, services
+from . import minors, selectors, services
 from .forms_members import PartyMemberForm, RosterFilterForm
 from .models import PartyMember, Person
 
@@ -54,12 +54,17 @@ def party_members(request: HttpRequest) -> HttpResponse:
     # Only the phone is shown (masked); the other encrypted columns are not loaded or decrypted.
     members = members.defer("person__id_number", "person__address")
     page = Paginator(members, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "organisations/members/roster.html", {
         "filter_form": filter_form,
         "page": page,
-        "rows": [(member, pii.mask_phone(member.person.phone)) for member in page],
+        # A child under 14 shows no part of their phone, and is marked.
+        "rows": [
+            (member, minors.masked_value(member.person, "phone", today), minors.is_minor(member.person, today))
+            for member in page
+        ],
         "filter_query": query.urlencode(),
         "can_manage": can_manage_region(user, None),
         "can_import": can_import_rosters(user),
@@ -99,16 +104,12 @@ class RevealForm(forms.Form):
     reason = forms.CharField(label="查看事由", max_length=200, error_messages={"required": "请填写查看事由"})
 
 
-def _may_reveal(user, person: Person) -> bool:
-    return user.person_id == person.pk or user.role in services.REVEAL_ROLES or user.is_superuser
-
-
 def _pii_items(person: Person, *, revealed: dict[str, str], errors: dict[str, list[str]], reasons: dict[str, str]):
     return [
         {
             "name": name,
             "label": label,
-            "masked": pii.MASKERS[name](getattr(person, name)),
+            "masked": minors.masked_value(person, name),
             "on_file": bool(getattr(person, name)),
             "revealed": revealed.get(name),
             "errors": errors.get(name, []),
@@ -128,7 +129,9 @@ def _render_person(request: HttpRequest, person: Person, *, revealed=None, error
         "person": person,
         "member": member,
         "pii_items": _pii_items(person, revealed=revealed or {}, errors=errors or {}, reasons=reasons or {}),
-        "may_reveal": _may_reveal(user, person),
+        "may_reveal": services.person_may_reveal(user, person),
+        "minor": minors.is_minor(person),
+        "minor_label": minors.MINOR_LABEL,
         "current_positions": [p for p in positions if p.ended_on is None],
         "past_positions": [p for p in positions if p.ended_on is not None],
         "can_edit": member is not None and can_manage_region(user, _member_place(member)),
@@ -153,12 +156,8 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     field = request.POST.get("field", "")
     if field not in pii.PII_FIELD_LABELS:
         return HttpResponse("不支持查看该字段", status=400, content_type="text/plain; charset=utf-8")
-    if not _may_reveal(user, person):
-        # Refused here rather than inside services.person_reveal: its atomic block rolls back the
-        # DENIED row together with the exception it raises, and the refusal must stay on record.
-        audit.record(actor=user, action=AuditEvent.Action.DENIED, target=person, changes={"field": field},
-                     outcome="denied")
-        raise PermissionDenied("无权查看该人员的个人信息")
+    if not services.person_may_reveal(user, person):
+        raise services.person_reveal_refused(actor=user, person=person, field=field)
     revealed: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
     if form.is_valid():
