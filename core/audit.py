@@ -2,7 +2,9 @@
 
 Services call `record()` inside their own transaction, so the change and its audit row commit or
 roll back together. The address of the current request is carried in a context variable set by
-`AuditContextMiddleware`, so services need not be handed the request.
+`AuditContextMiddleware` (through `core.security.client_address`, the one reading of the client's
+address, so the audit log and the lockout agree behind a reverse proxy), so services need not be
+handed the request.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from django.db import models
 
 from .models import AuditEvent
+from .security import client_address
 
 _current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("gongzhi_audit_ip", default=None)
 
@@ -28,15 +31,11 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _current_ip.set(client_ip(request))
+        token = _current_ip.set(client_address(request))
         try:
             return self.get_response(request)
         finally:
             _current_ip.reset(token)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _plain(value: Any) -> Any:
