@@ -10,11 +10,14 @@ Who sees which case (`cases_visible_to`):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models import Case as Switch
 from django.utils import timezone
 
@@ -358,7 +361,63 @@ def case_list(user: User, filters: CaseListFilters | None = None, *, now: dt.dat
         qs = qs.filter(is_overdue_flag=True)
     if filters.soon_due_only:
         qs = qs.filter(is_soon_due_flag=True)
-    return qs.prefetch_related(_lead_prefetch()).order_by("-is_overdue_flag", "finish_due", "-received_at", "-id")
+    # Overdue first is the same as earliest deadline first (undated last), which an index can serve.
+    return qs.prefetch_related(_lead_prefetch()).order_by(
+        F("finish_due").asc(nulls_last=True), "-received_at", "-id"
+    )
+
+
+@dataclass(frozen=True)
+class CaseListPage:
+    """One page of a staff case list, and the cursor of the next one (None on the last page)."""
+
+    object_list: list[Case]
+    next_cursor: str | None
+    is_first: bool
+
+
+def _encode_cursor(case: Case) -> str:
+    due = case.finish_due.isoformat() if case.finish_due else ""
+    raw = json.dumps([due, case.received_at.isoformat(), case.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[dt.datetime | None, dt.datetime, int] | None:
+    """(finish deadline, received, id) of the last row before the page; None for a missing or bad cursor."""
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        due, received, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = (dt.datetime.fromisoformat(due) if due else None, dt.datetime.fromisoformat(received), int(pk))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if key[1].tzinfo is None or (key[0] is not None and key[0].tzinfo is None):
+        return None
+    return key
+
+
+def _after(due: dt.datetime | None, received: dt.datetime, pk: int) -> Q:
+    """Rows after (due, received, pk) in the list's order: deadline ascending (undated last), then newest."""
+    tie = Q(received_at__lt=received) | Q(received_at=received, id__lt=pk)
+    if due is None:
+        return Q(finish_due__isnull=True) & tie
+    # The first condition alone bounds the index range; the rest settles the ties.
+    return Q(finish_due__gte=due) & (Q(finish_due__gt=due) | tie) | Q(finish_due__isnull=True)
+
+
+def case_list_page(
+    user: User, filters: CaseListFilters | None = None, *, cursor: str | None = None, size: int = 50,
+    now: dt.datetime | None = None,
+) -> CaseListPage:
+    """One page of `case_list`, after the row `cursor` names (the first page without one, or with a cursor
+    that cannot be read). Keyset pagination: two queries (the rows, the leads) at any depth."""
+    qs = case_list(user, filters, now=now)
+    key = _decode_cursor(cursor)
+    if key is not None:
+        qs = qs.filter(_after(*key))
+    rows = list(qs[: size + 1])
+    following = _encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return CaseListPage(object_list=rows[:size], next_cursor=following, is_first=key is None)
 
 
 def case_visible_by_code(user: User, code: str) -> Case | None:

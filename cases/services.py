@@ -75,7 +75,7 @@ from .models import (
     WhistleSummons,
 )
 from .permissions import actor_kinds, is_case_staff
-from .signals import case_changed
+from .signals import case_changed, case_written
 from .workflow import Edge, StaleVersion, Status, TransitionNotAllowed, Who
 
 __all__ = [
@@ -240,6 +240,7 @@ class _Move:
         """Schedule the `case_changed` signal for after the commit and return the fresh case."""
         case_id, action = self.case.pk, self.action
         event_ids = [event.pk for event in self.events]
+        case_written.send(sender=Case, case_id=case_id, action=action)
         transaction.on_commit(
             lambda: case_changed.send(sender=Case, case_id=case_id, action=action, event_ids=event_ids)
         )

@@ -8,3 +8,7 @@ notifies anyone and the services stay free of delivery concerns.
 from django.dispatch import Signal
 
 case_changed = Signal()
+
+# `case_written(sender=Case, case_id, action)`: sent at the end of every service call that moved a case,
+# inside its transaction, for stored figures that must change together with the records (rollups).
+case_written = Signal()

@@ -205,10 +205,10 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require_region_staff(user)
     form = CaseFilterForm(request.GET, user=user)
-    rows = selectors.case_list(user, form.filters())
+    page = selectors.case_list_page(user, form.filters(), cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
     return render(request, "cases/problem_list.html", {
-        "form": form, "page": _page(request, rows), "title": LIST_TITLES.get(kind, "事项清单"),
+        "form": form, "page": page, "title": LIST_TITLES.get(kind, "事项清单"),
         "can_intake": sees_everything(user) or user.role in INTAKE_ROLES,
     })
 

@@ -23,7 +23,7 @@ from regions.selectors import subtree_q
 
 from . import periods
 from .figures import FIGURES
-from .kpis import Kpis, department_table, region_kpis
+from .kpis import Kpis, department_table, monthly_rates, region_kpis
 from .periods import Period
 from .selectors import figures_for
 
@@ -76,17 +76,22 @@ def trend_months(end: dt.date, count: int = TREND_MONTHS) -> list[Period]:
 def monthly_trend(region: Region, end: dt.date, *, now: dt.datetime | None = None,
                   known: tuple[dt.date, dt.date, Kpis] | None = None) -> list[dict[str, Any]]:
     """The four headline rates of `region` for each of the months up to `end`'s (a month still running
-    is counted up to `end`). `known` (start, end, figures) saves counting a month already counted."""
+    is counted up to `end`). `known` (start, end, figures) saves counting a month already counted; with
+    the daily rollups built, all months are read in three queries."""
+    months = trend_months(end)
+    spans = [Period(month.start, min(month.end, end)) for month in months]
+    batch = monthly_rates(region, spans, now=now)
     rows = []
-    for month in trend_months(end):
-        last = min(month.end, end)
-        if known is not None and (known[0], known[1]) == (month.start, last):
-            kpis = known[2]
+    for index, (month, span) in enumerate(zip(months, spans, strict=True)):
+        if batch is not None:
+            rates = batch[index]
+        elif known is not None and (known[0], known[1]) == (span.start, span.end):
+            rates = vars(known[2])
         else:
-            kpis = region_kpis(region, month.start, last, now=now)
+            rates = vars(region_kpis(region, span.start, span.end, now=now))
         rows.append({
             "month": month.token, "label": month.label,
-            **{key: _percent(getattr(kpis, key).value) for key, _ in HEADLINE_RATES},
+            **{key: _percent(rates[key].value) for key, _ in HEADLINE_RATES},
         })
     return rows
 

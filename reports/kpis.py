@@ -26,10 +26,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
 from django.db.models import Case as Switch
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import REGION_STAFF_ROLES, Role, User
@@ -39,7 +41,9 @@ from organisations.models import Organisation
 from regions.models import Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
 
+from .models import DailyRollup, RollupState
 from .periods import Period
+from .rollup_cells import CELL_LENGTH, ROLLUP_COUNTERS
 
 CLOSED_STATUSES = (Status.CLOSED, Status.RATED)
 POSITIVE_RESULTS = (RatingResult.SATISFIED, RatingResult.BASICALLY_SATISFIED)
@@ -146,17 +150,12 @@ def _grouped(qs: QuerySet, group: str | None, aggregates: dict) -> dict[Any, dic
 # --------------------------------------------------------------------------------------------------
 
 
-def _assignment_figures(scope: _Scope, period: Period, now: dt.datetime) -> dict[Any, dict]:
-    """响应率, 按期办结率 and the handling time, from the assignments and their 报到 events."""
-    qs = Assignment.objects.filter(case__archived_at__isnull=True)
-    if scope.organisation_id is not None:
-        qs = qs.filter(organisation_id=scope.organisation_id)
-    elif scope.by_organisation:
-        qs = qs.filter(organisation__isnull=False)
-    if scope.region is not None:
-        qs = qs.filter(subtree_q(scope.region, "case__region__"))
+def assignment_flags(qs: QuerySet[Assignment], *, now: dt.datetime) -> QuerySet[Assignment]:
+    """`qs` with `responded` (reported in on time, or returned by the report-in deadline),
+    `ever_replied_late` and `judged` (the response clock has run out or was met; a clock still running at
+    `now`, or one the body was relieved of before it ran out, is not judged)."""
     own_events = CaseEvent.objects.filter(assignment=OuterRef("pk"))
-    qs = qs.annotate(
+    return qs.annotate(
         accepted_on_time=Exists(own_events.filter(action="accept", data__on_time=True)),
         ever_replied_late=Exists(own_events.filter(action="reply", data__on_time=False)),
     ).annotate(
@@ -165,7 +164,6 @@ def _assignment_figures(scope: _Scope, period: Period, now: dt.datetime) -> dict
             default=Value(False), output_field=BooleanField(),
         ),
     ).annotate(
-        # A clock still running, or one the body was relieved of before it ran out, is not judged.
         judged=Switch(
             When(responded=True, then=Value(True)),
             When(status=Assignment.Status.PENDING, report_in_due__gt=now, then=Value(False)),
@@ -173,16 +171,50 @@ def _assignment_figures(scope: _Scope, period: Period, now: dt.datetime) -> dict
             default=Value(True), output_field=BooleanField(),
         ),
     )
-    dispatched = _in("dispatched_at", period) & Q(judged=True)
-    replied = Q(status=Assignment.Status.REPLIED) & _in("replied_at", period)
+
+
+def _assignment_figures(
+    scope: _Scope, period: Period, now: dt.datetime, *, running_only: bool = False
+) -> dict[Any, dict]:
+    """响应率, 按期办结率 and the handling time, from the assignments and their 报到 events.
+
+    Only assignments dispatched, replied or due in the period are read (indexed columns). With
+    `running_only`, only what depends on `now` is counted (assignments still waiting to report in, and
+    unreplied ones past their finish deadline); the daily rollups hold the rest.
+    """
+    qs = Assignment.objects.filter(case__archived_at__isnull=True)
+    if scope.organisation_id is not None:
+        qs = qs.filter(organisation_id=scope.organisation_id)
+    elif scope.by_organisation:
+        qs = qs.filter(organisation__isnull=False)
+    if scope.region is not None:
+        qs = qs.filter(subtree_q(scope.region, "case__region__"))
     due_by = min(period.end_at, now)
     overdue = Q(
         status__in=Assignment.ACTIVE, case__status__in=HANDLING_STATUSES,
         finish_due__gte=period.start_at, finish_due__lt=due_by,
     )
+    group = "organisation_id" if scope.by_organisation else None
+    dispatched = _in("dispatched_at", period)
+    if running_only:
+        dispatched &= Q(status=Assignment.Status.PENDING)
+        # Conditions on the assignment's own indexed columns only, so the planner can combine two indexes.
+        due = Q(status__in=Assignment.ACTIVE, finish_due__gte=period.start_at, finish_due__lt=due_by)
+        qs = assignment_flags(qs.filter(dispatched | due), now=now)
+        dispatched &= Q(judged=True)
+        return _grouped(qs, group, dict(
+            response_total=Count("pk", filter=dispatched),
+            response_met=Count("pk", filter=dispatched & Q(responded=True)),
+            finish_total=Count("pk", filter=overdue),
+        ))
+    # A WHERE the planner can answer from the three indexes, so a period reads its own rows only.
+    qs = qs.filter(dispatched | _in("replied_at", period) | Q(finish_due__gte=period.start_at, finish_due__lt=due_by))
+    qs = assignment_flags(qs, now=now)
+    dispatched &= Q(judged=True)
+    replied = Q(status=Assignment.Status.REPLIED) & _in("replied_at", period)
     lead_replied = replied & Q(role=AssignmentRole.LEAD)
     handling = ExpressionWrapper(F("replied_at") - F("dispatched_at"), output_field=DurationField())
-    return _grouped(qs, "organisation_id" if scope.by_organisation else None, dict(
+    return _grouped(qs, group, dict(
         response_total=Count("pk", filter=dispatched),
         response_met=Count("pk", filter=dispatched & Q(responded=True)),
         finish_total=Count("pk", filter=replied | overdue),
@@ -245,7 +277,7 @@ def _summons_figures(scope: _Scope, period: Period, now: dt.datetime) -> dict[An
         qs = qs.filter(organisation_id=scope.organisation_id)
     if scope.region is not None:
         qs = qs.filter(subtree_q(scope.region, "whistle__case__region__"))
-    qs = qs.annotate(judged=Switch(
+    qs = qs.filter(_in("whistle__blown_at", period) | _in("scored_at", period)).annotate(judged=Switch(
         When(reported_at__isnull=False, then=Value(True)),
         When(report_in_due__gt=now, then=Value(False)),
         default=Value(True), output_field=BooleanField(),
@@ -295,12 +327,108 @@ def _kpis(a: dict | None, c: dict | None, r: dict | None, s: dict | None) -> Kpi
     )
 
 
+def rollups_ready() -> bool:
+    """Whether the daily rollups have been built (`rollup_rebuild`) and are kept by the case services."""
+    return RollupState.objects.exists()
+
+
+def _rolled_up(scope: _Scope, period: Period, now: dt.datetime) -> tuple[dict, dict, dict]:
+    """The assignment, case and rating figures of `scope` from the daily rollups, plus the assignment
+    figures that depend on `now`, counted live (two queries)."""
+    qs = DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end, prev_day__lt=period.start)
+    if scope.organisation_id is not None:
+        qs = qs.filter(organisation_id=scope.organisation_id)
+    elif scope.by_organisation:
+        qs = qs.filter(organisation_id__gt=0)
+    else:
+        qs = qs.filter(organisation_id=0)
+    if scope.region is not None:
+        qs = qs.filter(region_code__gte=scope.region.code, region_code__lt=scope.region.subtree_upper_bound)
+    group = "organisation_id" if scope.by_organisation else None
+    summed = _grouped(qs, group, {name: Sum(name) for name in ROLLUP_COUNTERS})
+    running = _assignment_figures(scope, period, now, running_only=True)
+    assignments, cases, ratings = {}, {}, {}
+    for key in set(summed) | set(running):
+        r, live = summed.get(key) or {}, running.get(key) or {}
+
+        def n(source: dict, name: str) -> int:
+            return int(source.get(name) or 0)
+
+        replies = n(r, "lead_replies")
+        assignments[key] = {
+            "response_total": n(r, "response_total") + n(live, "response_total"),
+            "response_met": n(r, "response_met") + n(live, "response_met"),
+            "finish_total": n(r, "finish_replied") + n(live, "finish_total"),
+            "finish_met": n(r, "finish_met"),
+            "lead_replies": replies,
+            "handling_time": dt.timedelta(microseconds=n(r, "handling_us") / replies) if replies else None,
+        }
+        cases[key] = {name: n(r, name) for name in ("registered", "registered_closed", "closed", "closed_reworked")}
+        ratings[key] = {name: n(r, name) for name in ("ratings", "positive", "satisfied", "rated_cases",
+                                                        "resolved_cases")}
+    return assignments, cases, ratings
+
+
+def monthly_rates(
+    region: Region, months: list[Period], *, now: dt.datetime | None = None
+) -> list[dict[str, Rate]] | None:
+    """The case-handling rates of `region` for each of `months` (consecutive calendar months, the last one
+    possibly cut short), the same as `region_kpis` of each month gives, in three queries from the daily
+    rollups; None when the rollups cannot answer (not built, or a region below community level)."""
+    if not months or len(region.code) > CELL_LENGTH or not rollups_ready():
+        return None
+    now = now or timezone.now()
+    first, last = months[0], months[-1]
+    rows = DailyRollup.objects.filter(
+        organisation_id=0, day__gte=first.start, day__lte=last.end, prev_day__lt=TruncMonth("day"),
+        region_code__gte=region.code, region_code__lt=region.subtree_upper_bound,
+    ).annotate(month=TruncMonth("day")).values("month").annotate(
+        **{name: Sum(name) for name in ROLLUP_COUNTERS}
+    ).order_by()
+    summed = {row.pop("month"): row for row in rows}
+    qs = Assignment.objects.filter(subtree_q(region, "case__region__"), case__archived_at__isnull=True).filter(
+        Q(status=Assignment.Status.PENDING, dispatched_at__gte=first.start_at, dispatched_at__lt=last.end_at)
+        | Q(status__in=Assignment.ACTIVE, finish_due__gte=first.start_at, finish_due__lt=min(last.end_at, now))
+    )
+    counts = {}
+    for index, month in enumerate(months):
+        pending = Q(status=Assignment.Status.PENDING, judged=True) & _in("dispatched_at", month)
+        counts[f"response_total_{index}"] = Count("pk", filter=pending)
+        counts[f"response_met_{index}"] = Count("pk", filter=pending & Q(responded=True))
+        counts[f"overdue_{index}"] = Count("pk", filter=Q(
+            status__in=Assignment.ACTIVE, case__status__in=HANDLING_STATUSES,
+            finish_due__gte=month.start_at, finish_due__lt=min(month.end_at, now),
+        ))
+    running = assignment_flags(qs, now=now).order_by().aggregate(**counts)
+    result = []
+    for index, month in enumerate(months):
+        r = summed.get(month.start) or {}
+
+        def n(name: str, source: dict = r) -> int:
+            return int(source.get(name) or 0)
+
+        result.append({
+            "response": Rate(n("response_met") + n(f"response_met_{index}", running),
+                             n("response_total") + n(f"response_total_{index}", running)),
+            "on_time_finish": Rate(n("finish_met"), n("finish_replied") + n(f"overdue_{index}", running)),
+            "closure": Rate(n("registered_closed"), n("registered")),
+            "resolution": Rate(n("resolved_cases"), n("rated_cases")),
+            "satisfaction": Rate(n("positive"), n("ratings")),
+            "rework": Rate(n("closed_reworked"), n("closed")),
+        })
+    return result
+
+
 def _compute(scope: _Scope, period: Period, now: dt.datetime | None) -> dict[Any, Kpis]:
     now = now or timezone.now()
-    parts = (
-        _assignment_figures(scope, period, now), _case_figures(scope, period),
-        _rating_figures(scope, period), _summons_figures(scope, period, now),
-    )
+    # The rollups hold places down to communities; a grid's figures are counted live (few rows).
+    if (scope.region is None or len(scope.region.code) <= CELL_LENGTH) and rollups_ready():
+        parts = (*_rolled_up(scope, period, now), _summons_figures(scope, period, now))
+    else:
+        parts = (
+            _assignment_figures(scope, period, now), _case_figures(scope, period),
+            _rating_figures(scope, period), _summons_figures(scope, period, now),
+        )
     if not scope.by_organisation:
         return {None: _kpis(*(part.get(None) for part in parts))}
     keys = set().union(*parts) - {None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cases.models import Case, Channel, Kind, Rating, RatingResult
@@ -19,6 +19,9 @@ from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
 
 from .figures import FIGURE_KEYS
+from .kpis import rollups_ready
+from .models import DailyRollup
+from .rollup_cells import CELL_LENGTH
 
 # Facility figures and the facility kinds each one counts.
 FACILITY_FIGURES: dict[str, tuple[str, ...]] = {
@@ -65,14 +68,21 @@ def case_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int
       result was rated 不满意 is back with its handlers (or before a meeting) and does not count.
       A case is counted in its present state: one closed by `day` and reopened since does not count.
     """
-    end = _end_of(day or timezone.localdate())
+    day = day or timezone.localdate()
+    end = _end_of(day)
+    cases = Case.objects.active().filter(subtree_q(region, "region__"))
+    collected = Q(kind=Kind.PROBLEM, channel=Channel.OPINION_WINDOW, received_at__lt=end)
+    if len(region.code) <= CELL_LENGTH and rollups_ready():
+        # Solved difficulties are summed from the daily rollups (by day of closure), kept with the cases.
+        solved = DailyRollup.objects.filter(
+            organisation_id=0, day__lte=day, region_code__gte=region.code, region_code__lt=region.subtree_upper_bound,
+        ).aggregate(total=Sum("difficulties_solved"))["total"]
+        return {"problems_collected": cases.filter(collected).count(), "difficulties_solved": int(solved or 0)}
     unsatisfied_since_closure = Rating.objects.filter(
         case=OuterRef("pk"), result=RatingResult.UNSATISFIED, rated_at__gte=OuterRef("closed_at")
     )
-    values = Case.objects.active().filter(subtree_q(region, "region__")).aggregate(
-        problems_collected=Count("id", filter=Q(
-            kind=Kind.PROBLEM, channel=Channel.OPINION_WINDOW, received_at__lt=end,
-        )),
+    values = cases.aggregate(
+        problems_collected=Count("id", filter=collected),
         difficulties_solved=Count("id", filter=Q(
             kind=Kind.DIFFICULTY, status__in=SOLVED_STATUSES, closed_at__lt=end,
         ) & ~Q(Exists(unsatisfied_since_closure))),

@@ -8,6 +8,7 @@ import pytest
 
 from cases.models import Assignment
 from reports.kpis import Kpis, Rate, department_kpis, department_table, region_kpis
+from reports.services import rollup_rebuild
 from reports.tests.kpi_scenario import NOVEMBER, NOW, build
 from tests.case_world import CaseWorld, at
 
@@ -127,11 +128,24 @@ def test_other_periods(world, november):
     assert rates(first_week)["response"] == (1, 3)  # A住建 ✓, A城管 ✗, B ✗
 
 
-def test_figures_take_four_queries_and_the_table_five(world, november, django_assert_num_queries):
-    with django_assert_num_queries(4):
+def test_figures_take_five_queries_and_the_table_six(world, november, django_assert_num_queries):
+    # Whether the rollups are built, then assignments, events, ratings and summons (and the organisations).
+    with django_assert_num_queries(5):
         region_kpis(world.tree.county, *NOVEMBER, now=NOW)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         department_kpis(world.dept, *NOVEMBER, now=NOW)
+    with django_assert_num_queries(6):
+        department_table(world.tree.county, *NOVEMBER, now=NOW)
+
+
+def test_from_rollups_figures_take_four_queries_and_the_table_five(world, november, django_assert_num_queries):
+    live = (region_kpis(world.tree.county, *NOVEMBER, now=NOW), department_kpis(world.dept, *NOVEMBER, now=NOW))
+    rollup_rebuild()
+    # Whether the rollups are built, the rollups, the assignments whose clocks run, the summons.
+    with django_assert_num_queries(4):
+        assert region_kpis(world.tree.county, *NOVEMBER, now=NOW) == live[0]
+    with django_assert_num_queries(4):
+        assert department_kpis(world.dept, *NOVEMBER, now=NOW) == live[1]
     with django_assert_num_queries(5):
         department_table(world.tree.county, *NOVEMBER, now=NOW)
 

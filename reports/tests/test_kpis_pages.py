@@ -115,7 +115,7 @@ def test_a_bad_date_is_explained_with_400(client, users, world, query, field, me
 def test_the_page_takes_a_fixed_number_of_queries(client, users, world, november, django_assert_max_num_queries):
     with frozen(NOW):
         client.force_login(users["county"])
-        with django_assert_max_num_queries(20):  # user, regions, 4 + 5 figures, session
+        with django_assert_max_num_queries(22):  # user, regions, 5 + 6 figures, session
             client.get(kpis_url(f"region=610424&{NOVEMBER}"))
 
 

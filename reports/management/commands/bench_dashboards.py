@@ -1,15 +1,19 @@
 """`python manage.py bench_dashboards`: p50/p95 of the dashboard and list endpoints on the configured
 database, as a county and a community user of the county `generate_load` wrote.
 
-Unlike `bench`, it reads the configured database (it needs the volume `generate_load` put there); it
-adds two staff users (bench_county, bench_community) if they are missing and changes nothing else.
+Unlike `bench`, it reads the configured database (it needs the volume `generate_load` put there, with its
+daily rollups: `rollup_rebuild`); it adds two staff users (bench_county, bench_community) if they are
+missing and changes nothing else. The deep page of the 问题清单 is the middle one, reached by following
+the list's cursors. Last, it prints the largest resident set size the process reached.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import resource
 import statistics
+import sys
 import time
 
 from django.core.cache import cache
@@ -19,11 +23,15 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
+from cases import selectors as case_selectors
 from cases.models import Case
+from cases.selectors import CaseListFilters
+from cases.views import PAGE_SIZE
+from cases.workflow import OPEN_STATUSES
 from regions.models import Level, Region
+from reports.models import RollupState
 
 PASSWORD = "Bench-Dashb0ard-2026"
-PAGE_SIZE = 50
 
 
 def _timed(client: Client, url: str, repeat: int, **headers) -> dict:
@@ -41,6 +49,23 @@ def _timed(client: Client, url: str, repeat: int, **headers) -> dict:
     samples.sort()
     return {"p50_ms": round(statistics.median(samples), 1),
             "p95_ms": round(samples[max(0, math.ceil(len(samples) * 0.95) - 1)], 1), "n": repeat}
+
+
+def _deep_cursor(user: User, pages: int) -> str | None:
+    """The cursor of the problem list's page `pages` + 1, found by following the cursors from page 1."""
+    cursor = None
+    for _ in range(pages):
+        page = case_selectors.case_list_page(user, CaseListFilters(kind="problem"), cursor=cursor, size=PAGE_SIZE)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    return cursor
+
+
+def _max_rss_mb() -> float:
+    """The largest resident set size of this process so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(rss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def _user(username: str, role: str, region: Region) -> User:
@@ -62,12 +87,16 @@ class Command(BaseCommand):
         county = Region.objects.filter(code=opts["county"]).first()
         if county is None:
             raise CommandError("先运行 generate_load 生成压测数据")
+        state = RollupState.objects.first()
+        if state is None:
+            raise CommandError("每日汇总尚未生成：先运行 python manage.py rollup_rebuild")
         community = Region.objects.filter(code__startswith=county.code, level=Level.COMMUNITY).order_by("code").first()
         county_user = _user("bench_county", Role.COUNTY_STAFF, county)
         community_user = _user("bench_community", Role.COMMUNITY_STAFF, community)
         period = f"&period={opts['period']}" if opts["period"] else ""
         repeat = opts["repeat"]
-        results: dict = {"database": connection.vendor, "cases": Case.objects.count()}
+        results: dict = {"database": connection.vendor, "cases": Case.objects.count(),
+                         "rollups": {"built_at": state.built_at.isoformat(), "rows": state.rows}}
 
         county_client, community_client = Client(), Client()
         county_client.force_login(county_user)
@@ -79,18 +108,25 @@ class Command(BaseCommand):
 
         token = Client().post("/api/v1/auth/token", {"username": "bench_county", "password": PASSWORD},
                               content_type="application/json")
-        if token.status_code == 200:
-            bearer = {"HTTP_AUTHORIZATION": f"Bearer {token.json()['token']}"}
-            results["county KPI API (/api/v1/reports/kpis)"] = _timed(
-                Client(), f"/api/v1/reports/kpis?region={county.code}", repeat, **bearer)
-            results["figures API (/api/v1/reports/figures)"] = _timed(
-                Client(), f"/api/v1/reports/figures?region={county.code}", repeat, **bearer)
+        if token.status_code != 200:
+            raise CommandError(f"/api/v1/auth/token answered {token.status_code}")
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {token.json()['token']}"}
+        results["county KPI API (/api/v1/reports/kpis)"] = _timed(
+            Client(), f"/api/v1/reports/kpis?region={county.code}", repeat, **bearer)
+        results["community KPI API (/api/v1/reports/kpis)"] = _timed(
+            Client(), f"/api/v1/reports/kpis?region={community.code}", repeat, **bearer)
+        results["figures API (/api/v1/reports/figures)"] = _timed(
+            Client(), f"/api/v1/reports/figures?region={county.code}", repeat, **bearer)
         results["figures page"] = _timed(county_client, f"{reverse('reports:figures')}?region={county.code}", repeat)
 
         problems = reverse("cases:problem_list")
-        open_cases = Case.objects.filter(region__code__startswith=county.code, kind="problem").exclude(
-            status__in=["closed", "rated", "rejected", "merged"]).count()
-        deep = max(1, open_cases // PAGE_SIZE // 2)
+        open_problems = Case.objects.active().filter(
+            region__code__startswith=county.code, kind="problem", status__in=OPEN_STATUSES).count()
+        deep = max(1, math.ceil(open_problems / PAGE_SIZE) // 2)
+        cursor = _deep_cursor(county_user, deep - 1)
+        results["open problems"] = open_problems
         results["problem list, page 1"] = _timed(county_client, f"{problems}?kind=problem", repeat)
-        results[f"problem list, page {deep}"] = _timed(county_client, f"{problems}?kind=problem&page={deep}", repeat)
+        deep_url = f"{problems}?kind=problem" + (f"&cursor={cursor}" if cursor else "")
+        results[f"problem list, page {deep} (by cursor)"] = _timed(county_client, deep_url, repeat)
+        results["max RSS of this process (MB)"] = _max_rss_mb()
         self.stdout.write(json.dumps(results, ensure_ascii=False, indent=2))
