@@ -83,7 +83,8 @@ def synthetic_messages(messages: list[evaluation.Message], n: int, seed: int = 0
 
 def tree_messages(n: int, seed: int = 0) -> list[evaluation.Message]:
     """`n` messages composed from the default tree when no complaints file is at hand: per second-level
-    category, a title and 4–8 sentences naming its name and keywords at everyday places."""
+    category, a title and 12–22 sentences naming its name and keywords at everyday places (about as long as
+    the complaints)."""
     rng = random.Random(seed)
     leaves = [
         (f"{top:02d}{index:02d}", [name, *keywords.split()])
@@ -96,7 +97,7 @@ def tree_messages(n: int, seed: int = 0) -> list[evaluation.Message]:
         title = f"{rng.choice(_PLACES)}{rng.choice(terms)}"
         body = "".join(
             rng.choice(_FRAMES).format(place=rng.choice(_PLACES), term=rng.choice(terms), days=rng.randint(2, 30))
-            for _ in range(rng.randint(4, 8))
+            for _ in range(rng.randint(12, 22))
         )
         out.append(evaluation.Message(id=f"t{i}", title=title, text=body, label=label))
     return out
