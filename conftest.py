@@ -29,6 +29,11 @@ class Tree:
 
 @pytest.fixture
 def tree(db) -> Tree:
+    return build_tree()
+
+
+def build_tree() -> Tree:
+    """The test county through the real services (the `tree` fixture; modules that build once call it)."""
     t = Tree()
     mk = region_services.region_create
     t.county = mk(actor=None, code="610424", name="测试县")
@@ -57,6 +62,11 @@ def tree(db) -> Tree:
 @pytest.fixture
 def users(tree) -> dict[str, User]:
     """One user per role, keyed by a short name; all share PASSWORD."""
+    return build_users(tree)
+
+
+def build_users(tree: Tree) -> dict[str, User]:
+    """The users of the `users` fixture, for `tree`."""
     member_person = org_services.person_create(
         actor=None, name="党员甲", phone="13800001111", id_number="610424199001011234", home_region=tree.east_grid1
     )

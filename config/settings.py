@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.audit.AuditContextMiddleware",
+    "core.denials.DeniedAccessAuditMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
 ]

@@ -1,0 +1,436 @@
+"""The permission matrix as data: for every page and API endpoint, what each role gets over HTTP.
+
+One row is one object and one action, reached by one method on one URL. Its `expect` says the status
+each role receives: 200 (or 201) allowed, 302 sent on (to the sign-in page when signed out, or onwards
+after a done write), 400 the request itself is wrong, 401 no API token, 403 the object is in the
+user's scope but the action is not theirs, 404 the object is outside the scope (or the page is not
+offered to the role at all), 405 the method is not accepted.
+
+The rows are the single source of two things: the "Permission matrix" section of docs/security.md is
+rendered from them (`render_markdown`, checked by a test to be the text of the page), and
+tests/test_permission_matrix.py walks every cell over HTTP. URLs name objects of that test's world by
+placeholders in braces: `east` is a community of the first street (城关街道), with its grid `east_grid`;
+`north` is a community of the other street (漠西街道), outside the scope of every user below the county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cases.workflow import ACTION_LABELS
+
+from .models import Role
+
+# The roles walked, in column order: the role's key in the test world and its label.
+ROLES: tuple[tuple[str, str], ...] = (
+    ("anonymous", "未登录"),
+    ("resident", Role.RESIDENT.label),
+    ("member", Role.PARTY_MEMBER.label),
+    ("dept", Role.DEPARTMENT_HANDLER.label),
+    ("grid", Role.GRID_WORKER.label),
+    ("community", Role.COMMUNITY_STAFF.label),
+    ("street", Role.STREET_STAFF.label),
+    ("county", Role.COUNTY_STAFF.label),
+    ("auditor", Role.AUDITOR.label),
+    ("superuser", "超级管理员"),
+)
+ROLE_KEYS = tuple(key for key, _ in ROLES)
+
+# Groups a row may name instead of listing roles one by one.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "signed_in": ROLE_KEYS[1:],
+    "console": ("member", "dept", "grid", "community", "street", "county", "superuser"),
+    "region_staff": ("grid", "community", "street", "county", "superuser"),
+    "managers": ("community", "street", "county", "superuser"),
+    "street_up": ("street", "county", "superuser"),
+    "county_up": ("county", "superuser"),
+    "everyone": ROLE_KEYS,
+}
+
+
+def expect(spec: str, *, anonymous: int | None = 302, default: int = 404) -> dict[str, int]:
+    """`"200 @managers grid; 403 dept"` → a status per role.
+
+    Each `;`-separated part is a status and the roles (or `@groups`) that get it; a role named twice
+    keeps its last status. Roles not named get `default`; the signed-out visitor gets `anonymous` unless
+    the spec names it.
+    """
+    statuses = {key: default for key in ROLE_KEYS}
+    if anonymous is not None:
+        statuses["anonymous"] = anonymous
+    for part in filter(None, (chunk.strip() for chunk in spec.split(";"))):
+        status, *names = part.split()
+        for name in names:
+            keys = GROUPS[name[1:]] if name.startswith("@") else (name,)
+            for key in keys:
+                if key not in statuses:
+                    raise ValueError(f"unknown role {key!r} in {spec!r}")
+                statuses[key] = int(status)
+    return statuses
+
+
+def api_expect(spec: str, *, anonymous: int | None = 401, default: int = 404) -> dict[str, int]:
+    """`expect` for the REST API: a caller without a token gets 401 unless the spec says otherwise."""
+    return expect(spec, anonymous=anonymous, default=default)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One object × action: `method` on `url` (placeholders in braces), and the status of every role."""
+
+    obj: str
+    action: str
+    method: str
+    url: str
+    route: str
+    expect: dict[str, int]
+    data: dict = field(default_factory=dict)
+    json: bool = False
+    note: str = ""
+
+
+def _page(obj, action, url, route, spec, *, method="GET", data=None, note="", **kw) -> Row:
+    return Row(obj, action, method, url, route, expect(spec, **kw), data or {}, False, note)
+
+
+def _api(obj, action, url, route, spec, *, method="GET", data=None, note="", **kw) -> Row:
+    return Row(obj, action, method, url, route, api_expect(spec, **kw), data or {}, True, note)
+
+
+# The cases of the test world by the stage they are at, as the workflow rows name them.
+STAGES = {
+    "received": "已受理", "registered": "已立案", "returned": "主办单位退回，待街道裁定",
+    "dispatched": "已派遣给本部门", "in_progress": "处置中，有延期申请", "replied": "已反馈", "verified": "已核查",
+    "whistled": "已吹哨召集本部门",
+    "escalated": "已上会", "closed": "已结案，曾吹哨", "north": "他街道，派给其他部门",
+}
+
+
+def _act(action: str, case: str, spec: str, note: str = "", **data) -> Row:
+    """A workflow action posted from its form on the case page, at the version the page showed."""
+    return _page(
+        f"事项处置（{STAGES[case]}）", f"{ACTION_LABELS[action]} `{action}`", f"/cases/{{case_{case}}}/act/{action}/",
+        "cases:transition", spec, method="POST", data={f"{action}-version": f"{{version_{case}}}", **data}, note=note,
+    )
+
+
+def _api_act(action: str, case: str, spec: str, **data) -> Row:
+    """The same through the REST API: `action`, the `version` read, and what the action needs."""
+    return _api(
+        f"事项处置（{STAGES[case]}）", f"{ACTION_LABELS[action]} `{action}`（接口）",
+        f"/api/v1/cases/{{case_{case}}}/transitions", "api:transition", spec, method="POST",
+        data={"action": action, "version": f"{{version_{case}}}", **data},
+    )
+
+
+SCOPE_NOTE = "本辖区 / 他街道"
+
+ROWS: tuple[Row, ...] = (
+    # -- sign-in and the account ---------------------------------------------------------------------
+    _page("账号", "登录页", "/accounts/login/", "accounts:login", "302 @signed_in", anonymous=200,
+          note="已登录的转到首页"),
+    _page("账号", "动态口令验证（无待验证登录）", "/accounts/login/verify/", "accounts:login_verify",
+          "302 @everyone", anonymous=302),
+    _page("账号", "退出", "/accounts/logout/", "accounts:logout", "302 @everyone", method="POST", anonymous=302),
+    _page("账号", "修改密码", "/accounts/password/", "accounts:password_change", "200 @signed_in"),
+    _page("账号", "动态口令设备", "/accounts/totp/", "accounts:totp", "200 @signed_in"),
+    _page("工作台", "首页", "/", "core:home", "200 @signed_in"),
+    _page("工作台", "健康检查", "/healthz", "core:healthz", "200 @everyone", anonymous=200),
+    _page("后台", "管理后台", "/admin/", "admin:index", "302 @signed_in; 200 superuser"),
+    # -- audit log -------------------------------------------------------------------------------------
+    _page("审计日志", "查看", "/accounts/audit/", "accounts:audit_log", "200 auditor superuser"),
+    _page("审计日志", "导出", "/accounts/audit/export/", "accounts:audit_log_export", "200 auditor superuser"),
+    # -- region tree and facilities ---------------------------------------------------------------------
+    _page("区域树", "浏览", "/regions/", "regions:tree", "200 @console"),
+    _page("区域树", "查看（本辖区社区）", "/regions/{east}/", "regions:detail",
+          "200 member dept community @street_up"),
+    _page("区域树", "查看（他街道社区）", "/regions/{north}/", "regions:detail", "200 dept @county_up"),
+    _page("区域树", "查看（本网格）", "/regions/{east_grid}/", "regions:detail", "200 member dept @region_staff"),
+    _page("区域树", "下级（本辖区社区）", "/regions/{east}/children/", "regions:children",
+          "200 member dept community @street_up"),
+    _page("区域树", "下级（他街道社区）", "/regions/{north}/children/", "regions:children", "200 dept @county_up"),
+    _page("阵地", "列表", "/regions/facilities/", "regions:facilities", "200 @console"),
+    _page("阵地", "新建（表单）", "/regions/facilities/new/", "regions:facility_create",
+          "200 @managers; 403 member dept grid"),
+    _page("阵地", "新建（提交）", "/regions/facilities/new/", "regions:facility_create",
+          "200 @managers; 403 member dept grid", method="POST"),
+    _page("阵地", "修改（本网格）", "/regions/facilities/{facility_east}/edit/", "regions:facility_edit",
+          "200 @managers; 403 member dept grid"),
+    _page("阵地", "修改提交（本网格）", "/regions/facilities/{facility_east}/edit/", "regions:facility_edit",
+          "200 @managers; 403 member dept grid", method="POST"),
+    _page("阵地", "修改（他街道）", "/regions/facilities/{facility_north}/edit/", "regions:facility_edit",
+          "200 @county_up; 403 dept"),
+    # -- organisations, pacts, activities -------------------------------------------------------------
+    _page("组织", "列表", "/organisations/", "organisations:list", "200 @console"),
+    _page("组织", "查看（本社区）", "/organisations/{org_east}/", "organisations:detail",
+          "200 member dept community @street_up"),
+    _page("组织", "查看（他街道）", "/organisations/{org_north}/", "organisations:detail", "200 dept @county_up"),
+    _page("组织", "新建（表单）", "/organisations/new/", "organisations:create", "200 @managers; 403 member dept grid"),
+    _page("组织", "新建（提交）", "/organisations/new/", "organisations:create", "200 @managers; 403 member dept grid",
+          method="POST"),
+    _page("组织", "修改（本社区）", "/organisations/{org_east}/edit/", "organisations:edit",
+          "200 @managers; 403 member dept"),
+    _page("组织", "修改提交（本社区）", "/organisations/{org_east}/edit/", "organisations:edit",
+          "200 @managers; 403 member dept", method="POST"),
+    _page("组织", "修改（他街道）", "/organisations/{org_north}/edit/", "organisations:edit",
+          "200 @county_up; 403 dept"),
+    _page("组织", "导出", "/organisations/export.xlsx", "organisations:organisations_export",
+          "200 dept @region_staff; 403 member"),
+    _page("组织", "导入模板", "/organisations/template.xlsx", "organisations:organisations_template", "200 @console"),
+    _page("组织", "导入（表单）", "/organisations/import/", "organisations:organisations_import",
+          "200 @managers; 403 member dept grid"),
+    _page("组织", "导入（提交）", "/organisations/import/", "organisations:organisations_import",
+          "200 @managers; 403 member dept grid", method="POST"),
+    _page("联建协议与活动", "协议列表", "/organisations/pacts/", "organisations:pacts", "200 @console"),
+    _page("联建协议与活动", "活动列表", "/organisations/activities/", "organisations:activities", "200 @console"),
+    _page("联建协议与活动", "机关支部报到", "/organisations/registrations/", "organisations:agency_registrations",
+          "200 @console"),
+    _page("人员与党员", "交叉任职", "/organisations/cross-appointments/", "organisations:cross_appointments",
+          "200 dept @region_staff"),
+    _page("人员与党员", "党员名册", "/organisations/party-members/", "organisations:party_members", "200 @console"),
+    _page("人员与党员", "党员名册导出", "/organisations/party-members/export.xlsx",
+          "organisations:party_members_export", "200 dept @region_staff; 403 member"),
+    _page("人员与党员", "党员导入模板", "/organisations/party-members/template.xlsx",
+          "organisations:party_members_template", "200 @console"),
+    _page("人员与党员", "党员导入（表单）", "/organisations/party-members/import/",
+          "organisations:party_members_import", "200 @managers; 403 member dept grid"),
+    _page("人员与党员", "党员导入（提交）", "/organisations/party-members/import/",
+          "organisations:party_members_import", "200 @managers; 403 member dept grid", method="POST"),
+    _page("人员与党员", "新增党员（表单）", "/organisations/party-members/new/", "organisations:party_member_create",
+          "200 @managers; 403 member dept grid"),
+    _page("人员与党员", "新增党员（提交）", "/organisations/party-members/new/", "organisations:party_member_create",
+          "200 @managers; 403 member dept grid", method="POST"),
+    _page("人员与党员", "修改党员（本社区）", "/organisations/party-members/{member_east}/edit/",
+          "organisations:party_member_edit", "200 @managers; 403 member dept grid"),
+    _page("人员与党员", "修改党员提交（本社区）", "/organisations/party-members/{member_east}/edit/",
+          "organisations:party_member_edit", "200 @managers; 403 member dept grid", method="POST"),
+    _page("人员与党员", "修改党员（他街道）", "/organisations/party-members/{member_north}/edit/",
+          "organisations:party_member_edit", "200 @county_up"),
+    _page("人员与党员", "人员信息（本社区）", "/organisations/people/{person_east}/", "organisations:person_detail",
+          "200 @console"),
+    _page("人员与党员", "人员信息（他街道）", "/organisations/people/{person_north}/", "organisations:person_detail",
+          "200 @county_up"),
+    _page("人员与党员", "查看个人信息（本社区）", "/organisations/people/{person_east}/reveal/",
+          "organisations:person_reveal", "200 member dept @region_staff", method="POST",
+          data={"field": "phone", "reason": "入户走访核实"},
+          note="本人、辖区工作人员和本单位的部门经办人可查看，须填事由并记录"),
+    _page("人员与党员", "查看个人信息（他街道）", "/organisations/people/{person_north}/reveal/",
+          "organisations:person_reveal", "200 @county_up", method="POST",
+          data={"field": "phone", "reason": "入户走访核实"}),
+    _page("人员与党员", "个人信息查看记录（本社区）", "/organisations/people/{person_east}/reveal-log/",
+          "organisations:reveal_log", "200 @managers; 403 member dept grid"),
+    _page("人员与党员", "个人信息查看记录（他街道）", "/organisations/people/{person_north}/reveal-log/",
+          "organisations:reveal_log", "200 @county_up"),
+    # -- categories (API only) ------------------------------------------------------------------------------
+    _api("问题分类", "列表", "/api/v1/categories", "api:list_categories", "200 @signed_in"),
+    _api("问题分类", "查看", "/api/v1/categories/{category}", "api:get_category", "200 @signed_in"),
+    # -- cases: intake, lists, a case by stage -------------------------------------------------------------
+    _page("事项", "问题清单", "/cases/", "cases:problem_list", "200 @region_staff; 403 member dept"),
+    _page("事项", "问题清单导出", "/cases/export.xlsx", "cases:problem_list_export",
+          "200 @region_staff; 403 member dept"),
+    _page("事项", "受理登记（表单）", "/cases/new/", "cases:intake", "200 @region_staff; 403 member dept"),
+    _page("事项", "受理登记（提交）", "/cases/new/", "cases:intake", "200 @region_staff; 403 member dept",
+          method="POST"),
+    _page("事项", "办理清单", "/cases/handling/", "cases:handling_list", "200 @console"),
+    _page("事项", "办理清单导出", "/cases/handling/export.xlsx", "cases:handling_list_export", "200 @console"),
+    _page("事项", "查看（已受理，本网格）", "/cases/{case_received}/", "cases:detail", "200 @region_staff"),
+    _page("事项", "查看（已派遣给本部门）", "/cases/{case_dispatched}/", "cases:detail", "200 dept @region_staff"),
+    _page("事项", "查看（已结案）", "/cases/{case_closed}/", "cases:detail", "200 dept @region_staff"),
+    _page("事项", "查看（他街道，派给其他部门）", "/cases/{case_north}/", "cases:detail", "200 @county_up"),
+    _page("事项", "照片（本网格，居民本人反映）", "/cases/photos/{photo}/", "cases:attachment",
+          "200 resident @region_staff"),
+    _page("事项", "照片（他街道）", "/cases/photos/{photo_north}/", "cases:attachment", "200 @county_up"),
+    # -- the workflow, one action per row, each on a case in a status the table allows it from ---------------
+    _act("classify", "received", "200 @managers; 403 grid"),
+    _act("reject", "received", "200 @managers; 403 grid"),
+    _act("merge", "received", "200 @managers; 403 grid"),
+    _act("whistle", "received", "200 @managers; 403 grid"),
+    _act("transfer_owner", "received", "200 @managers; 403 grid"),
+    _act("note", "received", "200 @region_staff"),
+    _api_act("note", "received", "200 @region_staff; 403 resident", note="电话回访"),
+    _api_act("classify", "received", "200 @managers; 403 resident grid", category="{category}"),
+    _act("dispatch", "registered", "200 @managers; 403 grid"),
+    _act("escalate", "registered", "200 @managers; 403 grid"),
+    _act("arbitrate", "returned", "200 @street_up; 403 grid community dept"),
+    _act("accept", "dispatched", "200 dept; 403 @region_staff"),
+    _act("return", "dispatched", "200 dept; 403 @region_staff"),
+    _act("request_extension", "dispatched", "200 dept; 403 @region_staff"),
+    _act("dispatch", "dispatched", "200 @managers; 403 grid dept"),
+    _act("note", "dispatched", "200 dept @region_staff"),
+    _act("reply", "in_progress", "200 dept; 403 @region_staff"),
+    _act("grant_extension", "in_progress", "200 @managers; 403 dept grid"),
+    _act("refuse_extension", "in_progress", "200 @managers; 403 dept grid"),
+    _act("verify", "replied", "302 @managers; 403 dept grid"),
+    _act("rework", "replied", "200 @managers; 403 dept grid"),
+    _act("close", "verified", "302 @managers; 403 dept grid"),
+    _act("report_in", "whistled", "200 dept @managers; 403 grid"),
+    _act("resume", "escalated", "200 @managers; 403 grid"),
+    _act("rate", "closed", "200 @managers; 403 dept grid"),
+    _act("score", "closed", "200 @managers; 403 dept grid"),
+    _act("dispatch", "north", "200 @county_up"),
+    _act("note", "north", "200 @county_up"),
+    _api_act("note", "north", "200 @county_up", note="电话回访"),
+    # -- whistles -------------------------------------------------------------------------------------------
+    _page("吹哨", "吹哨看板", "/cases/whistles/", "cases:whistle_board", "200 @console"),
+    _api("吹哨", "列表", "/api/v1/whistles", "api:list_whistles", "200 @signed_in"),
+    _api("吹哨", "事项的吹哨（本网格）", "/api/v1/cases/{case_whistled}/whistles", "api:list_case_whistles",
+         "200 resident dept @region_staff"),
+    _api("吹哨", "事项的吹哨（他街道）", "/api/v1/cases/{case_north}/whistles", "api:list_case_whistles",
+         "200 @county_up"),
+    # -- notifications --------------------------------------------------------------------------------------
+    _page("消息", "收件箱（本人）", "/notifications/", "notifications:inbox", "200 @signed_in"),
+    _page("消息", "标为已读（社区工作人员的一条）", "/notifications/{notification_community}/read/",
+          "notifications:mark_read", "302 community", method="POST", note="只能处理发给自己的消息"),
+    _page("消息", "全部标为已读（本人）", "/notifications/read-all/", "notifications:mark_all_read", "302 @signed_in",
+          method="POST"),
+    # -- figures, KPIs, dashboards ----------------------------------------------------------------------------
+    _page("数据与报表", "三联三沉数据（本人辖区）", "/reports/figures/", "reports:figures", "200 @console"),
+    _page("数据与报表", "三联三沉数据（本辖区社区）", "/reports/figures/?region={east}", "reports:figures",
+          "200 member dept community @street_up"),
+    _page("数据与报表", "三联三沉数据（他街道）", "/reports/figures/?region={north}", "reports:figures",
+          "200 dept @county_up"),
+    _page("数据与报表", "关键指标（本人辖区）", "/reports/kpis/", "reports:kpis", "200 @region_staff; 302 dept"),
+    _page("数据与报表", "关键指标（他街道）", "/reports/kpis/?region={north}", "reports:kpis", "200 @county_up"),
+    _page("数据与报表", "部门指标（本部门）", "/reports/departments/{dept}/", "reports:department_kpis",
+          "200 dept @region_staff"),
+    _page("数据与报表", "部门指标（其他部门）", "/reports/departments/{dept_north}/", "reports:department_kpis",
+          "200 @county_up"),
+    _page("数据与报表", "数据看板（本人辖区）", "/reports/dashboard/", "reports:dashboard",
+          "200 @region_staff; 302 dept", note="部门经办人转到本部门指标"),
+    _page("数据与报表", "数据看板（他街道）", "/reports/dashboard/?region={north}", "reports:dashboard",
+          "200 @county_up"),
+    _page("数据与报表", "数据大屏数据（本人辖区）", "/reports/dashboard/data/", "reports:dashboard_data",
+          "200 @region_staff"),
+    _page("数据与报表", "数据大屏数据（他街道）", "/reports/dashboard/data/?region={north}", "reports:dashboard_data",
+          "200 @county_up"),
+    _page("数据与报表", "数据看板导出（本人辖区）", "/reports/dashboard/export/", "reports:dashboard_export",
+          "200 @region_staff"),
+    _page("数据与报表", "数据看板导出（他街道）", "/reports/dashboard/export/?region={north}",
+          "reports:dashboard_export", "200 @county_up"),
+    _page("数据与报表", "月度报告（本人辖区）", "/reports/dashboard/monthly/", "reports:monthly_report",
+          "200 @region_staff"),
+    _page("数据与报表", "月度报告（他街道）", "/reports/dashboard/monthly/?region={north}", "reports:monthly_report",
+          "200 @county_up"),
+    _api("数据与报表", "三联三沉数据（本辖区社区）", "/api/v1/reports/figures?region={east}", "api:figures",
+         "200 member dept community @street_up"),
+    _api("数据与报表", "三联三沉数据（他街道）", "/api/v1/reports/figures?region={north}", "api:figures",
+         "200 dept @county_up"),
+    _api("数据与报表", "关键指标（本辖区社区）", "/api/v1/reports/kpis?region={east}", "api:kpis",
+         "200 community @street_up"),
+    _api("数据与报表", "关键指标（他街道）", "/api/v1/reports/kpis?region={north}", "api:kpis", "200 @county_up"),
+    # -- routing suggestions --------------------------------------------------------------------------------
+    _page("分类建议", "建议片段", "/routing/suggest/?title=路灯不亮&region_code={east_grid}",
+          "routing:suggest_fragment", "200 @region_staff; 403 resident member dept auditor"),
+    _page("分类建议", "建议片段（他街道区域）", "/routing/suggest/?title=路灯不亮&region_code={north}",
+          "routing:suggest_fragment", "200 @county_up; 403 resident member dept auditor grid community street"),
+    _api("分类建议", "建议", "/api/v1/routing/suggest?title=路灯不亮&region={east_grid}", "api:suggest",
+         "200 @region_staff; 403 resident member dept auditor"),
+    _api("分类建议", "建议（他街道区域）", "/api/v1/routing/suggest?title=路灯不亮&region={north}", "api:suggest",
+         "200 @county_up; 400 grid community street; 403 resident member dept auditor"),
+    _api("分类建议", "热点", "/api/v1/routing/hot-spots?region={east}", "api:hot_spot_list",
+         "200 community @street_up; 400 grid; 403 resident member dept auditor"),
+    # -- the public portal (residents) ----------------------------------------------------------------------------
+    _page("居民门户", "首页", "/public/", "portal:home", "200 @everyone", anonymous=200),
+    _page("居民门户", "反映问题（表单）", "/public/report/", "portal:report", "200 @everyone", anonymous=200),
+    _page("居民门户", "反映问题（提交）", "/public/report/", "portal:report", "200 @everyone", anonymous=200,
+          method="POST"),
+    _page("居民门户", "提交结果（本会话无提交）", "/public/report/done/", "portal:report_done", "302 @everyone",
+          anonymous=302),
+    _page("居民门户", "社区的网格和楼栋", "/public/places/?community={east}", "portal:places", "200 @everyone",
+          anonymous=200),
+    _page("居民门户", "凭查询码查进度", "/public/track/?code={code_closed}", "portal:track", "200 @everyone",
+          anonymous=200, note="只显示公开进度，不显示任何人的联系方式"),
+    _page("居民门户", "凭查询码评价（提交）", "/public/track/{code_closed}/rate/", "portal:rate", "200 @everyone",
+          anonymous=200, method="POST"),
+    _page("居民门户", "我的事项", "/public/mine/", "portal:my_cases", "200 @signed_in"),
+    _page("居民门户", "大字模式", "/public/text-size/?size=large", "portal:text_size", "302 @everyone", anonymous=302),
+    # -- REST API: tokens, schema, regions, organisations, people, facilities, cases --------------------------
+    _api("接口令牌", "获取（密码错误）", "/api/v1/auth/token", "api:token", "401 @everyone", method="POST",
+         data={"username": "community", "password": "wrong"}),
+    _api("接口令牌", "接口说明", "/api/v1/openapi.json", "api:openapi-json", "200 @everyone", anonymous=200),
+    _api("接口令牌", "接口文档页", "/api/v1/docs", "api:openapi-view", "200 @everyone", anonymous=200),
+    _api("接口令牌", "不存在的接口", "/api/v1/", "api:api-root", "404 @everyone", anonymous=404),
+    _api("区域树", "列表（本辖区社区的下级）", "/api/v1/regions?parent={east}", "api:list_regions",
+         "200 member dept community @street_up"),
+    _api("区域树", "查看（本辖区社区）", "/api/v1/regions/{east}", "api:get_region",
+         "200 member dept community @street_up"),
+    _api("区域树", "查看（他街道）", "/api/v1/regions/{north}", "api:get_region", "200 dept @county_up"),
+    _api("组织", "列表", "/api/v1/organisations", "api:list_organisations", "200 @signed_in"),
+    _api("组织", "查看（本社区）", "/api/v1/organisations/{org_east}", "api:get_organisation",
+         "200 member dept community @street_up"),
+    _api("组织", "查看（他街道）", "/api/v1/organisations/{org_north}", "api:get_organisation", "200 dept @county_up"),
+    _api("人员与党员", "党员列表", "/api/v1/party-members", "api:list_party_members", "200 @signed_in"),
+    _api("人员与党员", "党员（本社区）", "/api/v1/party-members/{member_east}", "api:get_party_member", "200 @console"),
+    _api("人员与党员", "党员（他街道）", "/api/v1/party-members/{member_north}", "api:get_party_member",
+         "200 @county_up"),
+    _api("阵地", "列表", "/api/v1/facilities", "api:list_facilities", "200 @signed_in"),
+    _api("阵地", "查看（本网格）", "/api/v1/facilities/{facility_east}", "api:get_facility", "200 @console"),
+    _api("阵地", "查看（他街道）", "/api/v1/facilities/{facility_north}", "api:get_facility", "200 dept @county_up"),
+    _api("事项", "列表", "/api/v1/cases", "api:list_cases", "200 @signed_in"),
+    _api("事项", "反映（提交不完整）", "/api/v1/cases", "api:create_case", "400 @signed_in", method="POST",
+         data={"channel": "web", "kind": "problem", "title": "", "description": "", "region": "{east_grid}"}),
+    _api("事项", "查看（已受理，本网格）", "/api/v1/cases/{case_received}", "api:get_case",
+         "200 resident @region_staff", note="居民只看到本人反映的事项，且不含内部办理信息"),
+    _api("事项", "查看（已派遣给本部门）", "/api/v1/cases/{case_dispatched}", "api:get_case",
+         "200 resident dept @region_staff"),
+    _api("事项", "查看（他街道）", "/api/v1/cases/{case_north}", "api:get_case", "200 @county_up"),
+    _api("事项", "办理记录（本网格）", "/api/v1/cases/{case_dispatched}/events", "api:list_case_events",
+         "200 resident dept @region_staff"),
+    _api("事项", "办理记录（他街道）", "/api/v1/cases/{case_north}/events", "api:list_case_events", "200 @county_up"),
+    _api("事项", "派遣（本网格）", "/api/v1/cases/{case_dispatched}/assignments", "api:list_case_assignments",
+         "200 resident dept @region_staff"),
+    _api("事项", "派遣（他街道）", "/api/v1/cases/{case_north}/assignments", "api:list_case_assignments",
+         "200 @county_up"),
+    _api("事项", "评价（本网格）", "/api/v1/cases/{case_closed}/ratings", "api:list_case_ratings",
+         "200 resident dept @region_staff"),
+    _api("事项", "评价（他街道）", "/api/v1/cases/{case_north}/ratings", "api:list_case_ratings", "200 @county_up"),
+    _api("事项", "办理清单", "/api/v1/assignments", "api:list_assignments", "200 @signed_in"),
+    _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:None", "404 @everyone", anonymous=404),
+    # -- Open311 (public, no personal data) ------------------------------------------------------------------------
+    _page("Open311", "服务发现", "/open311/discovery.json", "open311:discovery", "200 @everyone", anonymous=200),
+    _page("Open311", "服务列表", "/open311/v2/services.json", "open311:services", "200 @everyone", anonymous=200),
+    _page("Open311", "服务定义", "/open311/v2/services/{category}.json", "open311:service", "200 @everyone",
+          anonymous=200),
+    _page("Open311", "请求列表", "/open311/v2/requests.json", "open311:requests", "200 @everyone", anonymous=200),
+    _page("Open311", "提交请求（无 api_key）", "/open311/v2/requests.json", "open311:requests", "403 @everyone",
+          anonymous=403, method="POST"),
+    _page("Open311", "查看问题", "/open311/v2/requests/{case_dispatched}.json", "open311:request", "200 @everyone",
+          anonymous=200),
+    _page("Open311", "查看困难（不公开）", "/open311/v2/requests/{case_difficulty}.json", "open311:request",
+          "404 @everyone", anonymous=404),
+    _page("Open311", "令牌查请求", "/open311/v2/tokens/nosuchtoken.json", "open311:token", "404 @everyone",
+          anonymous=404),
+    _page("Open311", "缺少服务编码", "/open311/v2/services/.json", "open311:None", "400 @everyone", anonymous=400),
+    _page("Open311", "缺少请求编号", "/open311/v2/requests/.json", "open311:None", "400 @everyone", anonymous=400),
+    _page("Open311", "缺少令牌", "/open311/v2/tokens/.json", "open311:None", "400 @everyone", anonymous=400),
+    _page("Open311", "其他地址", "/open311/v3/", "open311:unknown", "404 @everyone", anonymous=404),
+)
+
+
+def routes_named() -> set[str]:
+    """Every route name the matrix walks (for the test that no route is left out)."""
+    return {row.route for row in ROWS}
+
+
+def _cell(status: int) -> str:
+    return str(status)
+
+
+def render_markdown() -> str:
+    """The matrix as the Markdown tables of docs/security.md: one table per object, roles as columns."""
+    header = "| action | method | URL | " + " | ".join(label for _, label in ROLES) + " |"
+    rule = "| --- | --- | --- | " + " | ".join("---" for _ in ROLES) + " |"
+    out: list[str] = []
+    current = None
+    # Pages and API rows of one object in one table, objects in the order they first appear.
+    first = {obj: n for n, obj in reversed(list(enumerate(row.obj for row in ROWS)))}
+    for row in sorted(ROWS, key=lambda row: first[row.obj]):
+        if row.obj != current:
+            if current is not None:
+                out.append("")
+            out += [f"**{row.obj}**", "", header, rule]
+            current = row.obj
+        action = f"{row.action}（{row.note}）" if row.note else row.action
+        cells = " | ".join(_cell(row.expect[key]) for key in ROLE_KEYS)
+        out.append(f"| {action} | {row.method} | `{row.url}` | {cells} |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,321 @@
+"""The permission matrix (`accounts.matrix`), walked cell by cell over HTTP, pages and API alike.
+
+The world is built once for the module through the real services, inside a transaction that is rolled
+back at the end; every test runs in a savepoint of its own, so the writes a cell makes (a done
+transition, a reveal, a denied row) never reach the next cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
+from django.urls import URLResolver, get_resolver, resolve
+
+from accounts.matrix import ROLE_KEYS, ROWS, Row, render_markdown
+from accounts.models import Role, User
+from accounts.services import api_token_issue
+from cases import services as case_services
+from cases.models import Extension, Kind, Meeting, TargetGroup
+from cases.tests.images import image_bytes
+from conftest import PASSWORD, build_tree, build_users
+from core.models import AuditEvent
+from notifications.models import Notification
+from notifications.services import notify
+from organisations import services as org_services
+from regions import services as region_services
+from regions.models import Facility
+from tests.case_world import CaseWorld, at
+
+PNG = image_bytes("PNG")
+# The reporter's personal data as the world enters it; no public page or endpoint may show any of it.
+REPORTER_NAME, REPORTER_PHONE, HOME_ADDRESS = "居民乙", "13900002222", "东街3号楼2单元401"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+
+
+class World:
+    """Everything the matrix's placeholders name, and a signed-in user (and API token) per role."""
+
+    def __init__(self):
+        tree = build_tree()
+        users = build_users(tree)
+        users["auditor"] = User.objects.create_user(username="auditor", password=PASSWORD, role=Role.AUDITOR)
+        users["superuser"] = User.objects.create_superuser(username="superuser", password=PASSWORD)
+        w = CaseWorld(tree, users)
+        self.users = users
+        self.tokens = {
+            key: api_token_issue(username=key, password=PASSWORD) for key in ROLE_KEYS if key != "anonymous"
+        }
+        category = w.category
+        facility = region_services.facility_create
+        north_member_person = org_services.person_create(
+            actor=None, name="党员丙", phone="13700003333", home_region=tree.north
+        )
+        north_member = org_services.party_member_register(
+            actor=None, person=north_member_person, branch=tree.north_party, registered_community=tree.north,
+            registered_on=tree.today,
+        )
+        east_member = users["member"].person.party_member
+        t0 = at(2026, 11, 2, 9)
+        hour = dt.timedelta(hours=1)
+
+        def photo() -> SimpleUploadedFile:
+            return SimpleUploadedFile("photo.png", PNG, content_type="image/png")
+
+        def submit(title: str, region=None, description: str = "楼前的路灯坏了一周", **extra):
+            region = region or tree.east_grid1
+            case, _ = case_services.case_submit(
+                actor=w.staff(region), channel="opinion_window", kind=extra.pop("kind", Kind.PROBLEM), title=title,
+                description=description, region=region, contact_name=REPORTER_NAME, contact_phone=REPORTER_PHONE,
+                reporter_user=extra.pop("reporter_user", users["resident"]), **extra,
+            )
+            return case
+
+        received = submit("路灯不亮", photos=[photo()])
+        registered = w.classify(submit("井盖松动"), t0)
+        dispatched = submit("道路破损", description=f"路面塌了一块，请回电{REPORTER_PHONE}")
+        dispatched = w.dispatch(w.classify(dispatched, t0), t0)
+        returned = w.return_(w.dispatch(w.classify(submit("树枝挡路"), t0), t0), t0 + hour)
+        in_progress = w.accept(w.dispatch(w.classify(submit("水管漏水"), t0), t0), t0 + hour)
+        in_progress = w.request_extension(in_progress, t0 + 2 * hour, until=t0 + 96 * hour)
+        replied = w.reply(w.accept(w.dispatch(w.classify(submit("垃圾未清"), t0), t0), t0 + hour), t0 + 2 * hour)
+        verified = w.verify(
+            w.reply(w.accept(w.dispatch(w.classify(submit("绿化损坏"), t0), t0), t0 + hour), t0 + 2 * hour),
+            t0 + 3 * hour,
+        )
+        whistled = w.whistle(submit("违章搭建"), t0, [tree.department])
+        closed = w.whistle(w.classify(submit("噪音扰民"), t0), t0, [tree.department])
+        closed = w.report_in(closed, t0 + hour, tree.department)
+        closed = w.reply(w.accept(w.dispatch(closed, t0 + hour), t0 + 2 * hour), t0 + 3 * hour)
+        closed = w.finish(closed, t0 + 4 * hour, rating=None)
+        escalated = self._escalate(w, w.classify(submit("停车难"), t0))
+        north = submit("北关路灯不亮", region=tree.north, photos=[photo()], reporter_user=None)
+        north = w.dispatch(w.classify(north, t0), t0, lead=w.dept2)
+        difficulty = submit("独居老人需要助餐", kind=Kind.DIFFICULTY, address=HOME_ADDRESS,
+                            target_group=TargetGroup.values[0])
+        notification, _ = notify(
+            recipient=users["community"], message="事项已退回", kind=Notification.Kind.values[0], case=returned,
+            dedupe_key="matrix-returned",
+        )
+        assert Extension.objects.filter(assignment__case=in_progress, status=Extension.Status.REQUESTED).exists()
+
+        cases = {
+            "received": received, "registered": registered, "dispatched": dispatched, "returned": returned,
+            "in_progress": in_progress, "replied": replied, "verified": verified, "whistled": whistled,
+            "closed": closed, "escalated": escalated, "north": north, "difficulty": difficulty,
+        }
+        self.values: dict[str, object] = {
+            "east": tree.east.code, "north": tree.north.code, "east_grid": tree.east_grid1.code,
+            "facility_east": facility(actor=None, name="东街一网格党群服务站", kind=Facility.Kind.VOLUNTEER_STATION,
+                                      region=tree.east_grid1).pk,
+            "facility_north": facility(actor=None, name="北关社区调解室", kind=Facility.Kind.MEDIATION_ROOM,
+                                       region=tree.north).pk,
+            "org_east": tree.east_party.pk, "org_north": tree.north_party.pk,
+            "member_east": east_member.pk, "member_north": north_member.pk,
+            "person_east": east_member.person_id, "person_north": north_member_person.pk,
+            "category": category.code, "dept": tree.department.pk, "dept_north": w.dept2.pk,
+            "photo": received.attachments.get().pk, "photo_north": north.attachments.get().pk,
+            "notification_community": notification.pk, "code_closed": closed.tracking_code,
+        }
+        self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for name, case in cases.items():
+            case.refresh_from_db()
+            self.values[f"case_{name}"] = case.pk
+            self.values[f"version_{name}"] = case.version
+
+    @staticmethod
+    def _escalate(w: CaseWorld, case):
+        return case_services.case_escalate(
+            case=case, actor=w.staff(case), expected_version=case.version, meeting=Meeting.values[0],
+            note="需要多部门协调",
+        )
+
+    def fill(self, text: str) -> str:
+        return text.format(**self.values)
+
+    def data(self, row: Row) -> dict:
+        return {name: self.fill(value) if isinstance(value, str) else value for name, value in row.data.items()}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, built once; rolled back when the module is done."""
+    # Sessions in signed cookies: a sign-in per cell costs no database write.
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+                              SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+    media.enable()
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = World()
+        yield built
+        transaction.set_rollback(True)
+    media.disable()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate limits and cached dashboards count in the cache; each cell starts from nothing.
+    cache.clear()
+
+
+def _call(client, world: World, row: Row, role: str):
+    url = world.fill(row.url)
+    headers = {}
+    if row.json:
+        if role != "anonymous":
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[role]}"
+    elif role != "anonymous":
+        client.force_login(world.users[role])
+    if row.method == "GET":
+        return client.get(url, **headers)
+    if row.json:
+        return client.post(url, json.dumps(world.data(row)), content_type="application/json", **headers)
+    return client.post(url, world.data(row), **headers)
+
+
+ROW_IDS = [f"{n:03d}-{row.method}-{row.route}" for n, row in enumerate(ROWS)]
+
+
+# Refusals that are not about permission: unknown paths and the public Open311 interface.
+NOT_A_DENIAL = ("api:api-root", "api:None")
+
+
+def _audited_denial(row: Row, role: str) -> bool:
+    """Whether the cell's refusal must leave a `denied` row (see core.denials)."""
+    return (
+        row.expect[role] in (403, 404) and role != "anonymous"
+        and row.route not in NOT_A_DENIAL and not row.route.startswith("open311:")
+    )
+
+
+@pytest.mark.parametrize("role", ROLE_KEYS)
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+def test_cell(client, world, db, row, role):
+    response = _call(client, world, row, role)
+    expected = row.expect[role]
+    assert response.status_code == expected, (
+        f"{role} {row.method} {world.fill(row.url)}: {response.status_code}, expected {expected}"
+    )
+    # Every refusal of a signed-in user is on the audit log, once; nothing else writes a denied row.
+    denied = list(AuditEvent.objects.filter(pk__gt=world.audit_mark, action=AuditEvent.Action.DENIED))
+    if _audited_denial(row, role):
+        assert len(denied) == 1, f"{role} {row.method} {row.url}: {len(denied)} denied rows"
+        assert denied[0].actor == world.users[role] and denied[0].outcome == "denied"
+        assert denied[0].ip_address == "127.0.0.1"
+    else:
+        assert denied == []
+
+
+# --------------------------------------------------------------------------------------------------
+# The matrix covers every route, and the page in docs/security.md is the matrix
+# --------------------------------------------------------------------------------------------------
+
+
+def _routes(patterns, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
+    """Every URL pattern as (route, view name), routes joined the way `ResolverMatch.route` joins them."""
+    found: list[tuple[str, str]] = []
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern).removeprefix("^")
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found += _routes(pattern.url_patterns, route, inner)
+        else:
+            found.append((route, f"{namespace}{pattern.name}"))
+    return found
+
+
+def _walked_routes() -> dict[str, Row]:
+    walked = {}
+    for row in ROWS:
+        match = resolve(row.url.split("?")[0].format_map(_AnyValue()))
+        walked[match.route] = row
+    return walked
+
+
+class _AnyValue(dict):
+    """Placeholders filled with a number, enough to resolve a row's URL to its route without a world."""
+
+    def __missing__(self, key: str) -> str:
+        return "610424001001" if key in ("east", "north", "east_grid") else "1"
+
+
+def test_every_route_of_the_urlconf_is_in_the_matrix():
+    walked = _walked_routes()
+    # The admin site is one row (its index): every page in it is for superusers (is_staff) only.
+    routes = [route for route, _ in _routes(get_resolver().url_patterns) if not route.startswith("admin/")]
+    missing = sorted(set(routes) - set(walked))
+    assert not missing, f"routes the permission matrix does not walk: {missing}"
+
+
+def test_each_row_names_the_route_its_url_reaches():
+    named = set(_routes(get_resolver().url_patterns))
+    for row in ROWS:
+        match = resolve(row.url.split("?")[0].format_map(_AnyValue()))
+        # Two names may share one route (the API's GET and POST on one path): the pair decides.
+        assert (match.route, row.route) in named, f"{row.url} reaches {match.view_name}, the row says {row.route}"
+
+
+def test_the_matrix_in_the_docs_is_the_one_the_test_walks():
+    assert render_markdown() in DOCS.read_text(encoding="utf-8"), (
+        "docs/security.md must carry accounts.matrix.render_markdown() verbatim; paste it again"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Public pages and Open311 show no one's personal data
+# --------------------------------------------------------------------------------------------------
+
+# A phone the reporter wrote into a description may be shown masked (139****2222), never whole.
+PERSONAL = (REPORTER_NAME, REPORTER_PHONE, HOME_ADDRESS)
+
+
+def _public_urls(world: World) -> list[str]:
+    return [world.fill(url) for url in (
+        "/public/", "/public/report/", "/public/places/?community={east}", "/public/track/?code={code_closed}",
+        "/open311/v2/requests.json", "/open311/v2/requests.xml",
+        "/open311/v2/requests.json?service_request_id={case_dispatched},{case_difficulty},{case_closed}",
+        "/open311/v2/requests/{case_dispatched}.json", "/open311/v2/requests/{case_dispatched}.xml",
+        "/open311/v2/requests/{case_closed}.json",
+    )]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "member"])
+@pytest.mark.parametrize("descriptions", ["open311", "all"])
+def test_public_pages_and_open311_requests_show_no_personal_data(client, world, db, settings, role, descriptions):
+    # "all" publishes every problem's description too; a phone written into one must still be masked.
+    settings.OPEN311_PUBLIC_DESCRIPTIONS = descriptions
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    for url in _public_urls(world):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for value in PERSONAL:
+            assert value not in body, f"{url} shows {value}"
+    listed = client.get("/open311/v2/requests.json").json()
+    ids = {item["service_request_id"] for item in listed}
+    assert str(world.values["case_dispatched"]) in ids
+    # A difficulty is someone's own hardship at home: it is never a public service request.
+    assert str(world.values["case_difficulty"]) not in ids
+    if descriptions == "all":
+        shown = next(item for item in listed if item["service_request_id"] == str(world.values["case_dispatched"]))
+        assert shown["description"].endswith("请回电139****2222")
+
+
+def test_tracking_by_code_shows_the_progress_but_not_the_reporter_to_someone_else(client, world, db):
+    """Another resident holding the code sees the public steps; nothing about who reported it."""
+    other = User.objects.create_user(username="resident3", password=PASSWORD, role=Role.RESIDENT)
+    client.force_login(other)
+    body = client.get(world.fill("/public/track/?code={code_closed}")).content.decode()
+    assert world.values["code_closed"] in body and "已结案" in body
+    for value in PERSONAL:
+        assert value not in body
+    assert world.fill("{code_closed}") not in client.get("/public/mine/").content.decode()
+    api = client.get(world.fill("/api/v1/cases/{case_closed}"),
+                     HTTP_AUTHORIZATION=f"Bearer {api_token_issue(username='resident3', password=PASSWORD)}")
+    assert api.status_code == 404
