@@ -7,7 +7,7 @@ every stage), with one event row per edge whose actor, action, statuses and data
 the reporter row written at intake, the assignments' clocks, a rating row for every 评价 and the
 notices the reporters were sent. Audit rows and whistles are not generated.
 
-The history spans `--months` ending now, with more cases in later months and in summer, hot grids
+The history spans `--months` ending now, with more cases in later months and in winter, hot grids
 and slower or faster departments, so trends, heat views and league tables have something to show.
 
 Rows are built as plain tuples with primary keys taken from the tables' sequences up front. On
@@ -473,7 +473,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _moment(rng: random.Random, span: float) -> float:
-        """Seconds after the start: a third more cases at the end than at the start, and more in summer."""
+        """Seconds after the start: a third more cases at the end than at the start, and more in winter."""
         while True:
             x = rng.random()
             weight = (0.75 + 0.25 * x) * (1 + 0.15 * math.sin(2 * math.pi * (x * span / 31_557_600 + 0.1)))

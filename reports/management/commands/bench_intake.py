@@ -1,0 +1,321 @@
+"""`python manage.py bench_intake`: intake throughput over HTTP against a bare one-INSERT endpoint.
+
+Starts gunicorn on loopback with `config.settings_bench` (the normal settings with the anonymous intake
+limit off and `POST /bench/insert`, a view that does exactly one INSERT), then drives it with `wrk`
+(Debian package `wrk`) and several concurrent connections, alternating in rounds between
+
+- intake: `POST /api/v1/cases` as a resident with a bearer token, a distinct `Idempotency-Key` on every
+  request and a phone number to encrypt: the whole real path (authentication, validation, the case,
+  its reporter, its event and audit rows in one transaction, the routing suggestion after commit);
+- bare: `POST /bench/insert` on the same servers.
+
+It prints requests/s, errors, p50/p99 latency of each, the ratio intake/bare, and each worker's RSS
+after the run. PostgreSQL only. By default it works in a throwaway database (`test_<name>`, migrated
+and dropped afterwards); `--in-place` writes into the configured database instead (to measure intake
+into tables that already hold a million cases): the bench cases go to a county of their own (610497)
+and the bare rows to the audit log, marked `bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from accounts.models import Role, User
+from accounts.services import api_token_issue
+from cases.models import Case
+from regions.models import Level, Region
+
+PASSWORD = "Bench-Intake-2026"
+COUNTY = "610497"
+TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.60, 250, 250
+
+# wrk script: one request shape per endpoint; a distinct Idempotency-Key per request when asked;
+# `done` prints one JSON line the command reads back.
+LUA = r"""
+wrk.method = "POST"
+wrk.body = [==[@BODY@]==]
+wrk.headers["Content-Type"] = "application/json"
+local token = [==[@TOKEN@]==]
+if token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
+local keyed = @KEYED@
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("number", threads)
+end
+function init(args)
+  prefix = "@NONCE@-" .. tostring(wrk.thread:get("number")) .. "-"
+  counter = 0
+end
+function request()
+  if keyed then
+    counter = counter + 1
+    wrk.headers["Idempotency-Key"] = prefix .. counter
+  end
+  return wrk.format()
+end
+function done(summary, latency, requests)
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, ' ..
+    '"timeout": %d, "p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url(db: dict) -> str:
+    credentials = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db.get("HOST") or ""
+    if host.startswith("/"):
+        # A socket directory cannot sit in the host part of a URL; libpq takes it as a parameter.
+        return f"postgres://{credentials}@/{db['NAME']}?host={quote(host, safe='')}"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may contain spaces; the parent id follows it.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+class Command(BaseCommand):
+    help = "Intake throughput over HTTP (gunicorn + wrk on loopback) against a bare one-INSERT endpoint."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+        parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+        parser.add_argument("--worker-threads", type=int, default=1, help="threads per worker (gthread)")
+        parser.add_argument("--connections", type=int, default=8, help="concurrent wrk connections")
+        parser.add_argument("--wrk-threads", type=int, default=2)
+        parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint per round")
+        parser.add_argument("--rounds", type=int, default=2, help="rounds, each bare then intake")
+        parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
+        parser.add_argument("--in-place", action="store_true",
+                            help="write into the configured database instead of a throwaway test database")
+        parser.add_argument("--keepdb", action="store_true", help="keep (and reuse) the throwaway database")
+        parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+        parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                            help="an environment variable for the app servers (repeatable), e.g. "
+                                 "GONGZHI_ROUTING_ON_INTAKE=false to leave out the routing suggestion")
+
+    def handle(self, *args, **opts):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_intake 只在 PostgreSQL 上运行：请设置 DATABASE_URL")
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        if not gunicorn.exists():
+            raise CommandError("未安装 gunicorn：pip install -r requirements.txt")
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise CommandError("需要压测工具 wrk：apt-get install wrk")
+        original_name = connection.settings_dict["NAME"]
+        if not opts["in_place"]:
+            self.stdout.write("creating the throwaway database …")
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=opts["keepdb"], serialize=False)
+        try:
+            results = self._run(opts, wrk, gunicorn)
+        finally:
+            if not opts["in_place"]:
+                connection.creation.destroy_test_db(original_name, verbosity=0, keepdb=opts["keepdb"])
+        self._report(results, opts)
+
+    # -- the run ------------------------------------------------------------------------------------
+
+    def _fixtures(self) -> tuple[str, str]:
+        """A county → street → community of its own and a resident with a bearer token."""
+        county, _ = Region.objects.get_or_create(code=COUNTY, defaults={"name": "压测受理县", "level": Level.COUNTY})
+        street, _ = Region.objects.get_or_create(code=f"{COUNTY}001", defaults={
+            "name": "压测受理街道", "level": Level.STREET, "parent": county})
+        community, _ = Region.objects.get_or_create(code=f"{COUNTY}001001", defaults={
+            "name": "压测受理社区", "level": Level.COMMUNITY, "parent": street})
+        if not User.objects.filter(username="bench_resident").exists():
+            User.objects.create_user(username="bench_resident", password=PASSWORD, role=Role.RESIDENT)
+        token = api_token_issue(username="bench_resident", password=PASSWORD)
+        return community.code, token
+
+    def _run(self, opts, wrk: str, gunicorn: Path) -> dict:
+        community, token = self._fixtures()
+        nonce = uuid.uuid4().hex[:12]
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        body = json.dumps({
+            "kind": "problem", "title": "小区路灯不亮", "description": "3 号楼门口的路灯已经坏了一周，晚上出行不便。",
+            "region": community, "contact_name": "王女士", "contact_phone": "13800138000",
+        }, ensure_ascii=False)
+        with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
+            scripts = {}
+            for name, (script_body, script_token, keyed) in {
+                "bare": ("{}", "", "false"), "intake": (body, token, "true"),
+            }.items():
+                path = Path(tmp) / f"{name}.lua"
+                path.write_text(LUA.replace("@BODY@", script_body).replace("@TOKEN@", script_token)
+                                .replace("@KEYED@", keyed).replace("@NONCE@", nonce), encoding="utf-8")
+                scripts[name] = path
+            urls = {"bare": f"{base}/bench/insert", "intake": f"{base}/api/v1/cases"}
+            env = {**os.environ, **self._server_env(opts["server_env"]),
+                   "DJANGO_SETTINGS_MODULE": "config.settings_bench",
+                   "DATABASE_URL": _database_url(connection.settings_dict)}
+            command = [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                       "--workers", str(opts["workers"]), "--worker-class", opts["worker_class"],
+                       "--threads", str(opts["worker_threads"]), "--timeout", "60",
+                       "--error-logfile", str(Path(tmp) / "gunicorn.log")]
+            server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, start_new_session=True)
+            try:
+                self._wait_ready(server, urls["bare"], Path(tmp) / "gunicorn.log")
+                self.stdout.write(f"gunicorn: {opts['workers']} {opts['worker_class']} worker(s) × "
+                                  f"{opts['worker_threads']} thread(s) on {base}; wrk: {opts['connections']} "
+                                  f"connections, {opts['wrk_threads']} threads"
+                                  + (f"; server env {' '.join(opts['server_env'])}" if opts["server_env"] else ""))
+                for name in ("bare", "intake"):
+                    self._wrk(wrk, scripts[name], urls[name], opts, opts["warmup"])
+                rounds: dict[str, list[dict]] = {"bare": [], "intake": []}
+                for number in range(1, opts["rounds"] + 1):
+                    for name in ("bare", "intake"):
+                        result = self._wrk(wrk, scripts[name], urls[name], opts, opts["duration"])
+                        rounds[name].append(result)
+                        self.stdout.write(
+                            f"round {number} {name:6}: {result['requests'] / result['duration_us'] * 1e6:8.1f} req/s, "
+                            f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} ms, "
+                            f"errors {self._errors(result)}")
+                workers = {pid: _rss_mb(pid) for pid in _children(server.pid)}
+                master = _rss_mb(server.pid)
+            finally:
+                self._stop(server)
+        created = Case.objects.filter(idempotency_key__startswith=f"{nonce}-").count()
+        return {"rounds": rounds, "workers_rss_mb": workers, "master_rss_mb": master, "created_cases": created,
+                "database": connection.settings_dict["NAME"], "cases_in_database": Case.objects.count()}
+
+    @staticmethod
+    def _server_env(pairs: list[str]) -> dict[str, str]:
+        env = {}
+        for pair in pairs:
+            name, sep, value = pair.partition("=")
+            if not sep or not name:
+                raise CommandError(f"--server-env 应为 NAME=VALUE：{pair}")
+            env[name] = value
+        return env
+
+    def _wait_ready(self, server: subprocess.Popen, url: str, log: Path) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise CommandError(f"gunicorn 启动失败：\n{log.read_text() if log.exists() else ''}")
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                return
+            except urllib.error.HTTPError:
+                return  # a GET on the POST-only view answers 405: the workers are up
+            except OSError:
+                time.sleep(0.3)
+        raise CommandError("gunicorn 在 60 秒内未就绪")
+
+    def _wrk(self, wrk: str, script: Path, url: str, opts, seconds: int) -> dict:
+        run = subprocess.run(
+            [wrk, "-t", str(opts["wrk_threads"]), "-c", str(opts["connections"]), "-d", f"{seconds}s",
+             "--timeout", "5s", "-s", str(script), url],
+            capture_output=True, text=True, check=False,
+        )
+        for line in run.stdout.splitlines():
+            if line.startswith("BENCH "):
+                return json.loads(line[len("BENCH "):])
+        raise CommandError(f"wrk 没有给出结果：{run.stdout}\n{run.stderr}")
+
+    @staticmethod
+    def _stop(server: subprocess.Popen) -> None:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+    @staticmethod
+    def _errors(result: dict) -> int:
+        return sum(result[key] for key in ("connect", "read", "write", "status", "timeout"))
+
+    # -- the report ---------------------------------------------------------------------------------
+
+    def _summary(self, rounds: list[dict]) -> dict:
+        requests = sum(r["requests"] for r in rounds)
+        seconds = sum(r["duration_us"] for r in rounds) / 1e6
+        return {
+            "requests": requests, "rps": round(requests / seconds, 1),
+            "errors": sum(self._errors(r) for r in rounds),
+            # wrk gives percentiles per run: the median p50 and the worst p99 of the rounds.
+            "p50_ms": round(statistics.median(r["p50_us"] for r in rounds) / 1000, 1),
+            "p99_ms": round(max(r["p99_us"] for r in rounds) / 1000, 1),
+        }
+
+    def _report(self, results: dict, opts) -> None:
+        bare, intake = self._summary(results["rounds"]["bare"]), self._summary(results["rounds"]["intake"])
+        ratio = intake["rps"] / bare["rps"] if bare["rps"] else 0.0
+        rss = [value for value in results["workers_rss_mb"].values() if value is not None]
+        self.stdout.write("")
+        self.stdout.write(f"database {results['database']} ({results['cases_in_database']} cases after the run)")
+        self.stdout.write(f"{'endpoint':28} {'req/s':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}")
+        for label, row in (("bare INSERT /bench/insert", bare), ("intake POST /api/v1/cases", intake)):
+            self.stdout.write(f"{label:28} {row['rps']:9.1f} {row['errors']:7d} {row['p50_ms']:8.1f} "
+                              f"{row['p99_ms']:8.1f}")
+        self.stdout.write(f"intake / bare: {ratio:.2f} (target ≥ {TARGET_RATIO:.2f})")
+        self.stdout.write(f"cases created by the intake runs: {results['created_cases']} "
+                          f"(responses counted by wrk, warm-up included in the former)")
+        workers = ", ".join(f"{pid}: {value}" for pid, value in results["workers_rss_mb"].items())
+        self.stdout.write(f"worker RSS after the run (MB): {workers}; master {results['master_rss_mb']}")
+        checks = {
+            f"intake ≥ {TARGET_RATIO:.0%} of bare": ratio >= TARGET_RATIO,
+            "zero errors": bare["errors"] == 0 and intake["errors"] == 0,
+            f"intake p99 < {TARGET_P99_MS} ms": intake["p99_ms"] < TARGET_P99_MS,
+            f"every worker < {TARGET_RSS_MB} MB RSS": bool(rss) and max(rss) < TARGET_RSS_MB,
+        }
+        for label, ok in checks.items():
+            self.stdout.write(f"{'PASS' if ok else 'FAIL'}  {label}")
+        if opts["json"]:
+            self.stdout.write(json.dumps({"bare": bare, "intake": intake, "ratio": round(ratio, 3), **results,
+                                          "checks": checks}, ensure_ascii=False, default=str))
