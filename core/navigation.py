@@ -12,6 +12,7 @@ STAFF = {Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_W
 EVERYONE_SIGNED_IN = STAFF | {Role.PARTY_MEMBER}
 # Staff attached to a place (county, street, community, grid): they run the case lists and take cases in.
 REGION_STAFF = frozenset({Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
+AUDITORS = frozenset({Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Link:
     url_name: str
     query: str = ""
     roles: frozenset = frozenset(EVERYONE_SIGNED_IN)
+    # Offered to superusers too, whatever `roles` says (a superuser otherwise counts as county staff).
+    superusers: bool = False
 
     def url(self) -> str:
         return reverse(self.url_name) + (f"?{self.query}" if self.query else "")
@@ -69,6 +72,10 @@ SECTIONS = (
         Link("三联三沉数据", "reports:figures"),
         Link("办理绩效", "reports:kpis", roles=frozenset(STAFF)),
     )),
+    Section("账号安全", (
+        Link("动态口令", "accounts:totp", roles=frozenset(STAFF) | AUDITORS),
+        Link("审计日志", "accounts:audit_log", roles=AUDITORS, superusers=True),
+    )),
 )
 
 
@@ -80,7 +87,10 @@ def navigation_for(user) -> list[dict]:
         role = user.role
     result = []
     for section in SECTIONS:
-        links = [{"label": link.label, "url": link.url()} for link in section.links if role in link.roles]
+        links = [
+            {"label": link.label, "url": link.url()} for link in section.links
+            if role in link.roles or (user.is_superuser and link.superusers)
+        ]
         if links:
             result.append({"label": section.label, "links": links})
     return result

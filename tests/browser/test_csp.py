@@ -112,7 +112,6 @@ def test_the_watch_sees_a_violation_when_there_is_one(page, live_server, users, 
     assert page.evaluate("window.__ran === undefined")
 
 
-@pytest.mark.xfail(strict=True, reason="categories/admin.py indents category names with an inline style attribute")
 def test_the_category_admin_keeps_to_the_policy(page, live_server, users, login, csp_watch):
     from categories.services import category_create
 
