@@ -323,7 +323,6 @@ class _Photo:
     extension: str
 
 
-def _read_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int = 0) -> list[_Photo]:
 def _write_files(files: list[tuple[str, bytes]]) -> None:
     # The rows are committed: a file that cannot be written is logged (its photo then answers 404)
     # rather than failing a request whose case exists.
@@ -337,6 +336,7 @@ def _write_files(files: list[tuple[str, bytes]]) -> None:
             logger.error("照片文件 %s 已存在，新文件存为 %s", name, saved)
 
 
+def _read_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int = 0) -> list[_Photo]:
     photos = list(photos or ())
     if not photos:
         return []
