@@ -12,17 +12,14 @@ below proves that for the REST API: its writes ignore the session cookie.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from re import _constants as sre_constants  # the parser the re module itself uses
-from re import _parser as sre_parse
 
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from cases.models import Case
+from tests.urlwalk import routes, sample
 
 # Prefixes of the endpoints that may be posted to without a CSRF token, and why.
 EXEMPT: dict[str, str] = {
@@ -39,82 +36,9 @@ REDIRECTED: dict[str, str] = {
                      "console's, which asks for the one-time code",
 }
 
-_DIGITS, _WORD = "1", "a"
-
-
-def _sample(parsed) -> str:
-    """The shortest-ish string matching a parsed regular expression (first branch, one repetition)."""
-    out = []
-    for op, arg in parsed:
-        if op is sre_constants.LITERAL:
-            out.append(chr(arg))
-        elif op is sre_constants.NOT_LITERAL:
-            out.append(_WORD if chr(arg) != _WORD else "b")
-        elif op is sre_constants.ANY:
-            out.append(_WORD)
-        elif op is sre_constants.IN:
-            out.append(_sample_in(arg))
-        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            low, _high, sub = arg
-            out.append(_sample(sub) * max(low, 1))
-        elif op is sre_constants.SUBPATTERN:
-            out.append(_sample(arg[-1]))
-        elif op is sre_constants.BRANCH:
-            out.append(_sample(arg[1][0]))
-        elif op is sre_constants.AT:
-            continue
-        else:
-            raise AssertionError(f"no sample for regular-expression element {op}")
-    return "".join(out)
-
-
-def _in_class(char: str, items) -> bool:
-    """Whether `char` belongs to a parsed character class (without its NEGATE marker)."""
-    for op, arg in items:
-        if op is sre_constants.LITERAL and chr(arg) == char:
-            return True
-        if op is sre_constants.RANGE and arg[0] <= ord(char) <= arg[1]:
-            return True
-        if op is sre_constants.CATEGORY and (char.isdigit() if arg is sre_constants.CATEGORY_DIGIT
-                                              else char.isalnum() if arg is sre_constants.CATEGORY_WORD
-                                              else False):
-            return True
-    return False
-
-
-def _sample_in(items) -> str:
-    """One character of a character class: a letter or a digit when the class has one."""
-    negated = bool(items) and items[0][0] is sre_constants.NEGATE
-    members = items[1:] if negated else items
-    for char in (_WORD, _DIGITS, "b"):
-        if _in_class(char, members) != negated:
-            return char
-    raise AssertionError(f"no sample for character class {items}")
-
-
-def _part(pattern) -> str:
-    return _sample(sre_parse.parse(pattern.regex.pattern))
-
-
-def _walk(patterns, prefix: str = "", route: str = "") -> Iterator[tuple[str, str]]:
-    for entry in patterns:
-        # Django drops the "^" of a regex route when it joins routes; so does this walk.
-        joined = route + str(entry.pattern).removeprefix("^")
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + _part(entry.pattern), joined)
-        elif isinstance(entry, URLPattern):
-            yield prefix + _part(entry.pattern), joined
-
-
 def site_urls() -> list[str]:
-    """One concrete URL per route of the URLconf, checked to resolve to that very route."""
-    urls = []
-    for path, route in _walk(get_resolver().url_patterns):
-        url = "/" + path
-        # A route declared twice (the REST API declares one per method) resolves to its first declaration.
-        assert resolve(url).route == route, f"the sample URL {url} does not reach its own route {route}"
-        urls.append(url)
-    return sorted(set(urls))
+    """One concrete URL per route of the URLconf, each checked to resolve to its own route."""
+    return sorted({route.url() for route in routes()})
 
 
 def exempt_reason(url: str) -> str | None:
@@ -201,4 +125,4 @@ def test_the_rest_api_ignores_the_session_cookie(users, tree):
 def test_the_sample_generator_matches_its_pattern():
     for pattern in (r"^(?P<code>[0-9]{2,18})/$", r"^v2/requests/(?P<request_id>[^/]+)\.(?P<fmt>json|xml)$",
                     r"^(?P<app_label>accounts|cases)/$", r"^r/(?P<content_type_id>\d+)/(?P<object_id>.+)/$"):
-        assert re.fullmatch(pattern.strip("^$"), _sample(sre_parse.parse(pattern)))
+        assert re.fullmatch(pattern.strip("^$"), sample(pattern))
