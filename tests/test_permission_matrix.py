@@ -22,6 +22,7 @@ from accounts.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from accounts.models import Role, User
 from accounts.services import api_token_issue
 from cases import services as case_services
+from cases import workflow
 from cases.models import Extension, Kind, Meeting, TargetGroup
 from cases.tests.images import image_bytes
 from conftest import PASSWORD, build_tree, build_users
@@ -319,3 +320,14 @@ def test_tracking_by_code_shows_the_progress_but_not_the_reporter_to_someone_els
     api = client.get(world.fill("/api/v1/cases/{case_closed}"),
                      HTTP_AUTHORIZATION=f"Bearer {api_token_issue(username='resident3', password=PASSWORD)}")
     assert api.status_code == 404
+
+
+def test_every_role_and_every_workflow_action_has_its_cells():
+    role_values = {role for role in Role.values}
+    walked_roles = {Role.AUDITOR: "auditor", Role.COUNTY_STAFF: "county", Role.STREET_STAFF: "street",
+                    Role.COMMUNITY_STAFF: "community", Role.GRID_WORKER: "grid", Role.DEPARTMENT_HANDLER: "dept",
+                    Role.PARTY_MEMBER: "member", Role.RESIDENT: "resident"}
+    assert set(walked_roles) == role_values, "a new role needs its column in accounts.matrix.ROLES"
+    assert set(walked_roles.values()) <= set(ROLE_KEYS)
+    posted = {row.url.rstrip("/").rsplit("/", 1)[-1] for row in ROWS if row.route == "cases:transition"}
+    assert set(workflow.ACTIONS) <= posted, f"workflow actions without a row: {set(workflow.ACTIONS) - posted}"
