@@ -14,12 +14,12 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
 from categories.models import Category
-from categories.selectors import split_keywords
+from categories.selectors import Responsibles, departments_for, split_keywords
 
 from . import conf
 from .keywords import KeywordEntry, KeywordModel
@@ -48,6 +48,8 @@ class _State:
     keyword_checked_at: float = float("-inf")
     keyword_signature: str = ""
     keyword_model: KeywordModel | None = None
+    # Category id → (when looked up, its bodies); bounded by the number of categories.
+    responsibles: dict[int, tuple[float, Responsibles]] = field(default_factory=dict)
 
 
 _state = _State()
@@ -132,3 +134,18 @@ def keyword_model() -> KeywordModel:
             state.keyword_model = KeywordModel(keyword_entries(), version=f"keywords-{digest}")
             state.keyword_signature = signature
         return state.keyword_model
+
+
+def responsibles(category: Category) -> Responsibles:
+    """`categories.selectors.departments_for(category)`, kept for the reload interval: the intake page
+    asks for suggestions at every pause in typing, and the bodies of a category rarely change (a change
+    shows in the suggestions within `GONGZHI_ROUTING_RELOAD_SECONDS`; dispatching always reads afresh)."""
+    now = time.monotonic()
+    state = _state
+    seen = state.responsibles.get(category.pk)
+    if seen is not None and now - seen[0] < conf.reload_seconds():
+        return seen[1]
+    found = departments_for(category)
+    with _lock:
+        _state.responsibles[category.pk] = (now, found)
+    return found

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.models import Case
 from cases.workflow import OPEN_STATUSES
 from categories.models import Category
-from categories.selectors import Responsibles, departments_for
+from categories.selectors import Responsibles
 from regions.models import CODE_LENGTHS, Level, Region
 
 from . import conf, registry, similarity
@@ -83,7 +83,7 @@ def suggest_categories(*, title: str, description: str, k: int = DEFAULT_TOP_K) 
     kept = [p for p in ranked if p.label in by_code][:k]
     items = [
         CategorySuggestion(
-            category=by_code[p.label], score=round(p.score, 4), responsibles=departments_for(by_code[p.label])
+            category=by_code[p.label], score=round(p.score, 4), responsibles=registry.responsibles(by_code[p.label])
         )
         for p in kept
     ]

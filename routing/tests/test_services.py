@@ -149,3 +149,15 @@ def test_the_train_command_lists_and_activates_versions(history):
     listing = StringIO()
     call_command("routing_train", "--list", stdout=listing)
     assert f"* {version}" in listing.getvalue()
+
+
+def test_the_bodies_of_a_category_are_kept_for_the_reload_interval(default_tree, settings,
+                                                                    django_assert_num_queries):
+    lamp = default_tree["路灯照明"]
+    settings.GONGZHI_ROUTING_RELOAD_SECONDS = 60
+    assert registry.responsibles(lamp).lead.name == "乾县住房和城乡建设局"
+    with django_assert_num_queries(0):
+        assert registry.responsibles(lamp).lead.name == "乾县住房和城乡建设局"
+    settings.GONGZHI_ROUTING_RELOAD_SECONDS = 0
+    with django_assert_num_queries(2):  # the category's ancestors, then their links
+        registry.responsibles(lamp)
