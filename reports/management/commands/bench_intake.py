@@ -5,7 +5,8 @@ limit off and `POST /bench/insert`, a view that does exactly one INSERT), then d
 (Debian package `wrk`) and several concurrent connections, alternating in rounds between
 
 - intake: `POST /api/v1/cases` as a resident with a bearer token, a distinct `Idempotency-Key` on every
-  request and a phone number to encrypt: the whole real path (authentication, validation, the case,
+  request, a phone number to encrypt, and reports about eight kinds of problem spread over 20
+  communities: the whole real path (authentication, validation, the case,
   its reporter, its event and audit rows in one transaction, the routing suggestion after commit);
 - bare: `POST /bench/insert` on the same servers.
 
@@ -46,12 +47,23 @@ from regions.models import Level, Region
 PASSWORD = "Bench-Intake-2026"
 COUNTY = "610497"
 TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.60, 250, 250
+COMMUNITIES = 20
+REPORTS = (
+    ("小区路灯不亮", "3 号楼门口的路灯已经坏了一周，晚上出行不便。"),
+    ("垃圾清运不及时", "小区北门垃圾桶已经满了三天没人清运，气味很大。"),
+    ("下水道堵塞", "5 单元楼下的下水道堵了，污水漫到路面上。"),
+    ("夜间施工噪音", "附近工地每天夜里十一点以后还在施工，影响休息。"),
+    ("楼道堆放杂物", "2 号楼楼道里堆满了纸箱和旧家具，存在消防隐患。"),
+    ("暖气不热", "家里暖气片一直不热，室温只有十二度。"),
+    ("道路破损", "社区主干道中间有一个大坑，电动车经过很危险。"),
+    ("电动车违规充电", "有人从楼上拉电线给电动车充电，很不安全。"),
+)
 
 # wrk script: one request shape per endpoint; a distinct Idempotency-Key per request when asked;
 # `done` prints one JSON line the command reads back.
 LUA = r"""
 wrk.method = "POST"
-wrk.body = [==[@BODY@]==]
+local bodies = {@BODIES@}
 wrk.headers["Content-Type"] = "application/json"
 local token = [==[@TOKEN@]==]
 if token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
@@ -66,11 +78,11 @@ function init(args)
   counter = 0
 end
 function request()
+  counter = counter + 1
   if keyed then
-    counter = counter + 1
     wrk.headers["Idempotency-Key"] = prefix .. counter
   end
-  return wrk.format()
+  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])
 end
 function done(summary, latency, requests)
   io.write(string.format(
@@ -167,34 +179,44 @@ class Command(BaseCommand):
 
     # -- the run ------------------------------------------------------------------------------------
 
-    def _fixtures(self) -> tuple[str, str]:
-        """A county → street → community of its own and a resident with a bearer token."""
+    def _fixtures(self) -> tuple[list[str], str]:
+        """A county of its own with `COMMUNITIES` communities under two streets, and a resident with a token."""
         county, _ = Region.objects.get_or_create(code=COUNTY, defaults={"name": "压测受理县", "level": Level.COUNTY})
-        street, _ = Region.objects.get_or_create(code=f"{COUNTY}001", defaults={
-            "name": "压测受理街道", "level": Level.STREET, "parent": county})
-        community, _ = Region.objects.get_or_create(code=f"{COUNTY}001001", defaults={
-            "name": "压测受理社区", "level": Level.COMMUNITY, "parent": street})
+        codes = []
+        for s in (1, 2):
+            street, _ = Region.objects.get_or_create(code=f"{COUNTY}{s:03d}", defaults={
+                "name": f"压测受理街道{s}", "level": Level.STREET, "parent": county})
+            for c in range(1, COMMUNITIES // 2 + 1):
+                community, _ = Region.objects.get_or_create(code=f"{street.code}{c:03d}", defaults={
+                    "name": f"压测受理街道{s}第{c}社区", "level": Level.COMMUNITY, "parent": street})
+                codes.append(community.code)
         if not User.objects.filter(username="bench_resident").exists():
             User.objects.create_user(username="bench_resident", password=PASSWORD, role=Role.RESIDENT)
         token = api_token_issue(username="bench_resident", password=PASSWORD)
-        return community.code, token
+        return codes, token
 
     def _run(self, opts, wrk: str, gunicorn: Path) -> dict:
-        community, token = self._fixtures()
+        load_before = round(os.getloadavg()[0], 1)
+        communities, token = self._fixtures()
         nonce = uuid.uuid4().hex[:12]
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        body = json.dumps({
-            "kind": "problem", "title": "小区路灯不亮", "description": "3 号楼门口的路灯已经坏了一周，晚上出行不便。",
-            "region": community, "contact_name": "王女士", "contact_phone": "13800138000",
-        }, ensure_ascii=False)
+        # Reports from across the county about different things, as intake arrives in real life.
+        bodies = ", ".join(
+            "[==[" + json.dumps({
+                "kind": "problem", "title": title, "description": description, "region": code,
+                "contact_name": "王女士", "contact_phone": f"138{index:08d}",
+            }, ensure_ascii=False) + "]==]"
+            for index, (code, (title, description)) in enumerate(
+                zip(communities, [REPORTS[i % len(REPORTS)] for i in range(len(communities))], strict=True))
+        )
         with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
             scripts = {}
-            for name, (script_body, script_token, keyed) in {
-                "bare": ("{}", "", "false"), "intake": (body, token, "true"),
+            for name, (script_bodies, script_token, keyed) in {
+                "bare": ('"{}"', "", "false"), "intake": (bodies, token, "true"),
             }.items():
                 path = Path(tmp) / f"{name}.lua"
-                path.write_text(LUA.replace("@BODY@", script_body).replace("@TOKEN@", script_token)
+                path.write_text(LUA.replace("@BODIES@", script_bodies).replace("@TOKEN@", script_token)
                                 .replace("@KEYED@", keyed).replace("@NONCE@", nonce), encoding="utf-8")
                 scripts[name] = path
             urls = {"bare": f"{base}/bench/insert", "intake": f"{base}/api/v1/cases"}
@@ -223,13 +245,17 @@ class Command(BaseCommand):
                             f"round {number} {name:6}: {result['requests'] / result['duration_us'] * 1e6:8.1f} req/s, "
                             f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} ms, "
                             f"errors {self._errors(result)}")
+                if any(result["requests"] == 0 for runs in rounds.values() for result in runs):
+                    log = Path(tmp) / "gunicorn.log"
+                    raise CommandError(f"有一轮没有完成任何请求；gunicorn 日志：\n{log.read_text()[-4000:]}")
                 workers = {pid: _rss_mb(pid) for pid in _children(server.pid)}
                 master = _rss_mb(server.pid)
             finally:
                 self._stop(server)
         created = Case.objects.filter(idempotency_key__startswith=f"{nonce}-").count()
         return {"rounds": rounds, "workers_rss_mb": workers, "master_rss_mb": master, "created_cases": created,
-                "database": connection.settings_dict["NAME"], "cases_in_database": Case.objects.count()}
+                "database": connection.settings_dict["NAME"], "cases_in_database": Case.objects.count(),
+                "load_before": load_before, "load_after": round(os.getloadavg()[0], 1)}
 
     @staticmethod
     def _server_env(pairs: list[str]) -> dict[str, str]:
@@ -298,7 +324,9 @@ class Command(BaseCommand):
         ratio = intake["rps"] / bare["rps"] if bare["rps"] else 0.0
         rss = [value for value in results["workers_rss_mb"].values() if value is not None]
         self.stdout.write("")
-        self.stdout.write(f"database {results['database']} ({results['cases_in_database']} cases after the run)")
+        self.stdout.write(f"database {results['database']} ({results['cases_in_database']} cases after the run); "
+                          f"machine load average {results['load_before']} before, {results['load_after']} after "
+                          f"on {os.cpu_count()} cores")
         self.stdout.write(f"{'endpoint':28} {'req/s':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}")
         for label, row in (("bare INSERT /bench/insert", bare), ("intake POST /api/v1/cases", intake)):
             self.stdout.write(f"{label:28} {row['rps']:9.1f} {row['errors']:7d} {row['p50_ms']:8.1f} "
