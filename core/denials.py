@@ -29,7 +29,7 @@ logger = logging.getLogger("gongzhi.audit")
 
 DENIED_STATUSES = frozenset({403, 404})
 # Routes that answer every unknown path: their 404 says "no such address", not "not yours".
-CATCH_ALL_ROUTES = frozenset({"api:api-root", "open311:unknown"})
+CATCH_ALL_ROUTES = frozenset({"api:api-root", "api:api.base.unknown_route", "open311:unknown"})
 PUBLIC_NAMESPACES = frozenset({"open311"})
 
 # Per request: whether a `denied` row has been written already (by the view, with its own detail).
@@ -44,9 +44,10 @@ def _mark_written(sender, instance: AuditEvent, created: bool, **kwargs) -> None
 
 
 def _route(request: HttpRequest) -> str | None:
-    """The name of the route the request reached, or None when it reached none or only a catch-all."""
+    """The name of the route the request reached (its view's path when unnamed), or None when it reached
+    none or only a catch-all."""
     match = getattr(request, "resolver_match", None)
-    if match is None or match.url_name is None:
+    if match is None:
         return None
     if match.view_name in CATCH_ALL_ROUTES or PUBLIC_NAMESPACES.intersection(match.namespaces):
         return None

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 
 from cases.models import Case
+from core.models import AuditEvent
 from tests.urlwalk import routes, sample
 
 # Prefixes of the endpoints that may be posted to without a CSRF token, and why.
@@ -51,10 +52,21 @@ FORM_URLS = [url for url in ALL_URLS if exempt_reason(url) is None]
 
 
 def row_counts() -> dict[str, int]:
-    """Rows per table of every model: the state a refused POST must leave as it was."""
+    """Rows per table of every model: the state a refused POST must leave as it was. The audit log is
+    left out: a refusal may add its `denied` row there (see assert_only_denials_logged)."""
     tables = set(connection.introspection.table_names())
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()
-            if model._meta.db_table in tables}
+            if model._meta.db_table in tables and model is not AuditEvent}
+
+
+def assert_only_denials_logged(last_id: int) -> None:
+    """A refused POST adds nothing to the audit log but the record of the refusal itself."""
+    added = set(AuditEvent.objects.filter(pk__gt=last_id).values_list("action", flat=True))
+    assert added <= {AuditEvent.Action.DENIED}, added
+
+
+def last_audit_id() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def _post_without_token(client: Client, url: str):
@@ -79,22 +91,27 @@ def test_the_walk_reaches_every_form_of_the_site():
 def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(url, users):
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["community"])
-    before = row_counts()
+    before, audited = row_counts(), last_audit_id()
     response = _post_without_token(client, url)
     if url in REDIRECTED:
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     else:
         assert response.status_code == 403, f"{url} answered {response.status_code}"
         assert "CSRF" in response.content.decode()
+        # The refusal itself is audited (core.denials): one `denied` row naming the user, nothing else.
+        assert list(AuditEvent.objects.filter(pk__gt=audited).values_list("action", flat=True)) == [
+            AuditEvent.Action.DENIED]
     assert row_counts() == before
+    assert_only_denials_logged(audited)
 
 
 @pytest.mark.parametrize("url", [url for url in FORM_URLS if url.startswith(("/accounts/", "/public/"))])
 def test_public_forms_refuse_a_post_without_a_token_from_a_visitor_too(url, db):
-    before = row_counts()
+    before, audited = row_counts(), last_audit_id()
     response = _post_without_token(Client(enforce_csrf_checks=True), url)
     assert response.status_code == 403 and "CSRF" in response.content.decode(), f"{url}: {response.status_code}"
     assert row_counts() == before
+    assert_only_denials_logged(audited)
 
 
 def test_the_same_post_with_a_token_is_let_through(users, tree):
