@@ -27,8 +27,12 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# Figures on this machine: the region tree and roster (throwaway database), routing, then the scale
+# figures on PostgreSQL (bench/scale.sh: BENCH_DATABASE_URL, BENCH_CASES). See docs/benchmarks.md.
 bench: install
 	$(PY) manage.py bench
+	$(PY) manage.py routing_bench
+	bash bench/scale.sh
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3
