@@ -17,8 +17,9 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models import Case as Switch
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import REGION_STAFF_ROLES, Role, User
@@ -361,10 +362,18 @@ def case_list(user: User, filters: CaseListFilters | None = None, *, now: dt.dat
         qs = qs.filter(is_overdue_flag=True)
     if filters.soon_due_only:
         qs = qs.filter(is_soon_due_flag=True)
-    # Overdue first is the same as earliest deadline first (undated last), which an index can serve.
-    return qs.prefetch_related(_lead_prefetch()).order_by(
-        F("finish_due").asc(nulls_last=True), "-received_at", "-id"
+    # Overdue first is the same as earliest deadline first, undated last: one key an index can serve.
+    return qs.prefetch_related(_lead_prefetch()).annotate(due_order=_due_order()).order_by(
+        "due_order", "-received_at", "-id"
     )
+
+
+# Stands for "no deadline" in the list's order (cases/migrations/0003 indexes the same expression).
+UNDATED = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def _due_order() -> Coalesce:
+    return Coalesce("finish_due", Value(UNDATED, output_field=DateTimeField()))
 
 
 @dataclass(frozen=True)
@@ -398,11 +407,10 @@ def _decode_cursor(cursor: str | None) -> tuple[dt.datetime | None, dt.datetime,
 
 def _after(due: dt.datetime | None, received: dt.datetime, pk: int) -> Q:
     """Rows after (due, received, pk) in the list's order: deadline ascending (undated last), then newest."""
+    due = due or UNDATED
     tie = Q(received_at__lt=received) | Q(received_at=received, id__lt=pk)
-    if due is None:
-        return Q(finish_due__isnull=True) & tie
     # The first condition alone bounds the index range; the rest settles the ties.
-    return Q(finish_due__gte=due) & (Q(finish_due__gt=due) | tie) | Q(finish_due__isnull=True)
+    return Q(due_order__gte=due) & (Q(due_order__gt=due) | tie)
 
 
 def case_list_page(

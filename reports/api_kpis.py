@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from api.errors import ApiError, not_found
 from api.schemas import ErrorOut
 
-from .kpis import department_table, kpi_region_for, region_kpis
+from .kpis import kpi_region_for, region_report
 from .periods import PeriodError, from_range
 
 router = Router(tags=["reports"])
@@ -76,14 +76,15 @@ def kpis(
         period = from_range(date_from, date_to, today=timezone.localdate())
     except PeriodError as exc:
         raise ApiError(400, "invalid", str(exc), {name: [message] for name, message in exc.fields.items()}) from exc
+    figures, table = region_report(node, period.start, period.end)
     return {
         "region": {"code": node.code, "name": node.name, "level": node.level},
         "from": period.start,
         "to": period.end,
-        "kpis": region_kpis(node, period.start, period.end).as_dict(),
+        "kpis": figures.as_dict(),
         "departments": [
             {"id": row.organisation.pk, "name": row.organisation.name, "kind": row.organisation.kind,
              "kpis": row.kpis.as_dict()}
-            for row in department_table(node, period.start, period.end)
+            for row in table
         ],
     }

@@ -23,7 +23,7 @@ from regions.selectors import subtree_q
 
 from . import periods
 from .figures import FIGURES
-from .kpis import Kpis, department_table, monthly_rates, region_kpis
+from .kpis import DepartmentRow, Kpis, department_table, monthly_rates, region_kpis, region_report
 from .periods import Period
 from .selectors import figures_for
 
@@ -102,12 +102,33 @@ def _cases_in(region: Region, period: Period):
     )
 
 
-def category_counts(region: Region, period: Period, *, limit: int = TOP_CATEGORIES) -> list[dict[str, Any]]:
+def _case_cells(region: Region, period: Period, now: dt.datetime) -> list[dict[str, Any]]:
+    """Cases received in the period, counted by place one level below `region` (`node`; the region's own
+    code for cases filed on it) and category: in total and open and overdue at `now`. One query feeds
+    both the category chart and the heat table."""
+    length = _child_level_length(region)
+    prefix = Substr("region__code", 1, length) if length else Substr("region__code", 1, len(region.code))
+    return list(_cases_in(region, period).annotate(node=prefix).values("node", "category__name").annotate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, finish_due__lt=now)),
+    ).order_by())
+
+
+def _by_category(cells: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(category name, cases) from `_case_cells`, most first (ties by name)."""
+    totals: dict[str, int] = {}
+    for row in cells:
+        name = row["category__name"] or UNCATEGORISED
+        totals[name] = totals.get(name, 0) + row["total"]
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+
+
+def category_counts(region: Region, period: Period, *, limit: int = TOP_CATEGORIES,
+                    cells: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Cases received in the period by category, most first (at most `limit`, the rest summed as 其他)."""
-    counted = (
-        _cases_in(region, period).values("category__name").annotate(total=Count("id")).order_by("-total")
-    )
-    rows = [{"name": row["category__name"] or UNCATEGORISED, "total": row["total"]} for row in counted]
+    if cells is None:
+        cells = _case_cells(region, period, timezone.now())
+    rows = [{"name": name, "total": total} for name, total in _by_category(cells)]
     if len(rows) > limit:
         rest = sum(row["total"] for row in rows[limit - 1:])
         rows = rows[: limit - 1] + [{"name": "其他", "total": rest}]
@@ -122,37 +143,32 @@ def _child_level_length(region: Region) -> int | None:
 
 
 def hot_spots(region: Region, period: Period, *, now: dt.datetime | None = None,
-              categories: int = HEAT_CATEGORIES) -> dict[str, Any]:
+              categories: int = HEAT_CATEGORIES, cells: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A heat table on the region tree: for each region one level below `region` (grids under a
     community), the cases received in the period, in total and in each of the busiest categories, and
     how many of them are open and overdue now. Cases filed on `region` itself form a row of their own.
     """
     now = now or timezone.now()
     length = _child_level_length(region)
-    cases = _cases_in(region, period)
-    top = [row["category__name"] or UNCATEGORISED for row in
-           cases.values("category__name").annotate(total=Count("id")).order_by("-total")[:categories]]
-    prefix = Substr("region__code", 1, length) if length else Substr("region__code", 1, len(region.code))
-    grouped = cases.annotate(node=prefix).values("node", "category__name").annotate(
-        total=Count("id"),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, finish_due__lt=now)),
-    )
-    cells: dict[str, dict[str, Any]] = {}
-    for row in grouped:
+    if cells is None:
+        cells = _case_cells(region, period, now)
+    top = [name for name, _ in _by_category(cells)[:categories]]
+    entries: dict[str, dict[str, Any]] = {}
+    for row in cells:
         node = row["node"]
         if len(node) < (length or 0):  # a case filed on the region itself
             node = region.code
-        entry = cells.setdefault(node, {"total": 0, "overdue": 0, "by_category": {}})
+        entry = entries.setdefault(node, {"total": 0, "overdue": 0, "by_category": {}})
         entry["total"] += row["total"]
         entry["overdue"] += row["overdue"]
         name = row["category__name"] or UNCATEGORISED
         entry["by_category"][name] = entry["by_category"].get(name, 0) + row["total"]
-    names = dict(Region.objects.filter(code__in=list(cells)).values_list("code", "name"))
+    names = dict(Region.objects.filter(code__in=list(entries)).values_list("code", "name"))
     children = list(region.children.filter(archived_at__isnull=True).values_list("code", "name")) if length else []
-    order = [code for code, _ in children] + sorted(code for code in cells if code not in dict(children))
+    order = [code for code, _ in children] + sorted(code for code in entries if code not in dict(children))
     rows = []
     for code in order:
-        entry = cells.get(code, {"total": 0, "overdue": 0, "by_category": {}})
+        entry = entries.get(code, {"total": 0, "overdue": 0, "by_category": {}})
         label = names.get(code) or dict(children).get(code) or code
         if code == region.code and length:
             label = f"{region.name}（本级）"
@@ -183,11 +199,14 @@ def overdue_cases(region: Region, *, now: dt.datetime | None = None, limit: int 
     }
 
 
-def league_table(region: Region, period: Period, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def league_table(region: Region, period: Period, *, now: dt.datetime | None = None,
+                 table: list[DepartmentRow] | None = None) -> list[dict[str, Any]]:
     """The departments that worked on cases in the region in the period, best first, with the four
-    rates and their whistle figures (the league table of reports/kpis.py)."""
+    rates and their whistle figures (the league table of reports/kpis.py, or `table` when counted)."""
+    if table is None:
+        table = department_table(region, period.start, period.end, now=now)
     rows = []
-    for row in department_table(region, period.start, period.end, now=now):
+    for row in table:
         kpis = row.kpis
         rows.append({
             "id": row.organisation.pk, "name": row.organisation.name,
@@ -206,18 +225,19 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
     三联三沉 figures are counted to (the end of the period, or today if that is earlier).
     """
     now = now or timezone.now()
-    kpis = region_kpis(region, period.start, period.end, now=now)
+    kpis, table = region_report(region, period.start, period.end, now=now)
     figure_day = day or min(period.end, timezone.localdate(now))
     values = figures_for(region, day=figure_day)
+    cells = _case_cells(region, period, now)
     data = {
         "rates": [{
             "key": key, "label": label, "value": _percent(getattr(kpis, key).value),
             "numerator": getattr(kpis, key).numerator, "denominator": getattr(kpis, key).denominator,
         } for key, label in HEADLINE_RATES],
         "trend": monthly_trend(region, period.end, now=now, known=(period.start, period.end, kpis)),
-        "departments": league_table(region, period, now=now),
-        "categories": category_counts(region, period),
-        "hot_spots": hot_spots(region, period, now=now),
+        "departments": league_table(region, period, now=now, table=table),
+        "categories": category_counts(region, period, cells=cells),
+        "hot_spots": hot_spots(region, period, now=now, cells=cells),
         "overdue": overdue_cases(region, now=now),
         "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "mechanism": f.mechanism,
                      "value": values[f.key]} for f in FIGURES],

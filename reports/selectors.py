@@ -75,7 +75,8 @@ def case_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int
     if len(region.code) <= CELL_LENGTH and rollups_ready():
         # Solved difficulties are summed from the daily rollups (by day of closure), kept with the cases.
         solved = DailyRollup.objects.filter(
-            organisation_id=0, day__lte=day, region_code__gte=region.code, region_code__lt=region.subtree_upper_bound,
+            organisation_id=0, difficulties_solved__gt=0, day__lte=day,
+            region_code__gte=region.code, region_code__lt=region.subtree_upper_bound,
         ).aggregate(total=Sum("difficulties_solved"))["total"]
         return {"problems_collected": cases.filter(collected).count(), "difficulties_solved": int(solved or 0)}
     unsatisfied_since_closure = Rating.objects.filter(

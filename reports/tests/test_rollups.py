@@ -61,6 +61,10 @@ def _everything(w: CaseWorld) -> dict:
                 out[("table", region.code, start, end, now)] = [
                     (row.organisation.pk, row.kpis) for row in kpis.department_table(region, start, end, now=now)
                 ]
+                figures, table = kpis.region_report(region, start, end, now=now)
+                assert figures == out[("region", region.code, start, end, now)]
+                rows = [(row.organisation.pk, row.kpis) for row in table]
+                assert rows == out[("table", region.code, start, end, now)]
             for org in (w.dept, w.dept2, w.dept3):
                 out[("dept", org.pk, start, end, now)] = kpis.department_kpis(org, start, end, now=now)
                 out[("dept", org.pk, t.street.code, start, end, now)] = kpis.department_kpis(
