@@ -125,6 +125,8 @@ def _render_case(
     return render(request, "cases/detail.html", {
         "case": case, "page": page, "action_forms": action_forms, "alert": alert, "typed_lost": lost,
         "bound_action": bound.action if bound is not None else "",
+        # Likely duplicates (routing) are offered only while the case may still be merged.
+        "offer_duplicates": "merge" in page.options.actions,
     }, status=status)
 
 

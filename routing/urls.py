@@ -7,4 +7,5 @@ from . import views
 app_name = "routing"
 urlpatterns = [
     path("suggest/", views.suggest_fragment, name="suggest_fragment"),
+    path("cases/<int:pk>/duplicates/", views.case_duplicates_fragment, name="case_duplicates"),
 ]

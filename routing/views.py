@@ -1,4 +1,5 @@
-"""The suggestion fragment the intake page loads with htmx as the clerk types."""
+"""The fragments staff pages load with htmx: suggestions on the intake page as the clerk types, and a
+registered case's likely duplicates, each with a one-click merge, on the case page."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from cases.selectors import action_options, case_assignments, case_visible, case_whistles
 
 from . import conf
 from .access import duplicate_scope, may_use_routing, visible_region
@@ -58,3 +61,30 @@ def suggest_fragment(request: HttpRequest) -> HttpResponse:
             auto_threshold=conf.auto_threshold(),
         )
     return render(request, "routing/suggestions.html", context)
+
+
+@login_required
+@require_GET
+def case_duplicates_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """HTML listing open cases that are probably the same problem as case `pk`, each with a 合并 button.
+
+    The buttons post the case page's own merge form (cases:transition) with the duplicate's tracking
+    code, so merging goes through the same checks as typing the code by hand. Only someone who may
+    merge the case now sees any; the candidates come from the reader's own region.
+    """
+    user = request.user
+    if not may_use_routing(user):
+        raise PermissionDenied("分类建议仅供辖区工作人员使用")
+    case = case_visible(user, pk)
+    if case is None:
+        raise Http404
+    options = action_options(user, case, assignments=list(case_assignments(case)),
+                             whistles=list(case_whistles(case)))
+    duplicates = []
+    if "merge" in options.actions:
+        duplicates = likely_duplicates(title=case.title, description=case.description, region=case.region,
+                                       exclude_case=case, within=duplicate_scope(user))
+    return render(request, "routing/case_duplicates.html", {
+        "case": case, "may_merge": "merge" in options.actions, "days": conf.duplicate_days(),
+        "duplicates": [{"match": match, "percent": round(match.score * 100)} for match in duplicates],
+    })

@@ -120,6 +120,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("regions/facilities/", "pk", [o.facility.pk]),
         ("regions/", "code", [o.tree.east.code, o.tree.east_grid1.code]),
         ("cases/", "pk", [o.case.pk, o.difficulty.pk]),
+        ("routing/cases/", "pk", [o.case.pk, o.difficulty.pk]),
         ("cases/", "action", ["note"]),  # POST only: a GET answers 405
         # A photo is sent as its own bytes with no text; no photo exists here, so the route answers 404.
         ("cases/", "attachment_id", [0]),

@@ -210,7 +210,7 @@ def test_the_community_clerk_is_offered_a_case_of_the_neighbouring_grid(lamp_in_
     html = _login("community").get(reverse(FRAGMENT), {**LAMP, "region": tree.east_grid1.pk}).content.decode()
     assert lamp_in_grid2.tracking_code in html and "可能重复" in html and "本社区其他网格" in html
     assert reverse("cases:detail", args=[lamp_in_grid2.pk]) in html
-    assert f"填写查询码 <strong>{lamp_in_grid2.tracking_code}</strong>" in html
+    assert f"查询码 <strong>{lamp_in_grid2.tracking_code}</strong>" in html
 
 
 def test_duplicates_stay_within_the_readers_own_region(lamp_in_grid2, tree, intake):

@@ -3,7 +3,8 @@
 The community clerk types a complaint about a broken street lamp: the page suggests 路灯照明 with the
 department that leads it; one click on 采用 fills the category, and the case records that the
 suggestion was accepted and which model made it. A second, similar complaint from the same grid shows
-the first case as a likely duplicate, with the way to merge it. No script error and no breach of the
+the first case as a likely duplicate; taken in, its page offers the first case again and one click
+merges it. No script error and no breach of the
 Content-Security-Policy along the way.
 """
 
@@ -64,7 +65,7 @@ def type_complaint(page, title: str, text: str, region) -> None:
     page.get_by_label("内容").fill(text)
 
 
-def test_a_clerk_accepts_a_suggestion_and_sees_the_case_again_as_a_duplicate(
+def test_a_clerk_accepts_a_suggestion_and_merges_the_second_report_into_the_first(
     page, live_server, tree, users, categories, login, console_errors,
 ):
     page.add_init_script(RECORD_VIOLATIONS)
@@ -106,7 +107,7 @@ def test_a_clerk_accepts_a_suggestion_and_sees_the_case_again_as_a_duplicate(
     duplicate = suggestions.locator(f"[data-routing-duplicate='{case.tracking_code}']")
     expect(duplicate).to_contain_text("可能重复")
     expect(duplicate).to_contain_text("同一网格或楼栋")
-    expect(duplicate).to_contain_text(f"填写查询码 {case.tracking_code}")
+    expect(duplicate).to_contain_text(f"查询码 {case.tracking_code}")
     with page.context.expect_page() as opened:
         duplicate.get_by_role("link", name="打开该事项").click()
     other = opened.value
@@ -117,5 +118,19 @@ def test_a_clerk_accepts_a_suggestion_and_sees_the_case_again_as_a_duplicate(
 
     # The page itself: the form still holds what was typed, and nothing broke or was refused.
     expect(page.get_by_label("标题")).to_have_value("3号楼前路灯不亮")
+    assert page.evaluate("window.__cspViolations") == []
+
+    # 5. Taken in anyway, the new case's page offers the first one again; one click merges it there.
+    page.get_by_label("联系人").fill("李阿姨")
+    page.get_by_label("联系电话").fill("13887654321")
+    page.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("main")).to_contain_text("已受理登记")
+    offered = page.locator(f"#case-duplicates [data-routing-duplicate='{case.tracking_code}']")
+    expect(offered).to_contain_text("同一网格或楼栋")
+    offered.get_by_role("button", name="合并到该事项").click()
+    expect(page.get_by_role("main")).to_contain_text("已合并")
+    second = Case.objects.get(title="3号楼前路灯不亮")
+    assert second.merged_into == case
+    expect(page.locator("#case-duplicates")).to_have_count(0)
     assert page.evaluate("window.__cspViolations") == []
     assert console_errors == []
