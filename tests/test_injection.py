@@ -33,20 +33,23 @@ from collections.abc import Iterator
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from accounts.models import User
 from api.tests.conftest import Api
 from cases.models import Case, CaseEvent, Rating
 from categories.models import Category, CategoryDepartment
 from open311.services import api_key_create
+from organisations import excel
 from organisations import services as org_services
 from organisations.forms import OrganisationForm
 from organisations.forms_members import PartyMemberForm
 from organisations.models import JointActivity, Organisation, Pact, PartyMember
+from organisations.tests.test_excel import id_number, roster_row
 from regions.forms import FacilityForm
 from regions.models import Facility
 from tests.case_world import CaseWorld
@@ -297,6 +300,60 @@ def test_party_member_personal_data_fields_refuse_payloads_in_chinese(client, tr
     assert table_counts() == before
 
 
+def _xlsx_upload(headers: list[str], row: list):
+    workbook = Workbook()
+    workbook.active.append(headers)
+    workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("导入.xlsx", buffer.getvalue(),
+                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# (import, column key) -> the page that lists what was imported
+IMPORT_COLUMNS = [("party_members", "name"), ("party_members", "address"), ("party_members", "skills"),
+                  ("organisations", "name"), ("organisations", "address")]
+
+
+@pytest.mark.parametrize("payload", payload_ids())
+@pytest.mark.parametrize(("target", "key"), IMPORT_COLUMNS)
+def test_spreadsheet_imports(client, tree, users, target, key, payload):
+    """The roster and organisation imports are forms too: a payload in a cell is stored as text or refused
+    on a result page that shows it escaped."""
+    user = users["community"]
+    client.force_login(user)
+    if target == "party_members":
+        columns, row = excel.ROSTER_COLUMNS, roster_row(1)
+        list_url = reverse("organisations:party_members")
+    else:
+        columns, row = excel.ORGANISATION_COLUMNS, ["导入测试组织", "社会组织", tree.east.code, "", "", ""]
+        list_url = reverse("organisations:list")
+    row[[column.key for column in columns].index(key)] = payload
+    before = table_counts()
+    response = client.post(reverse(f"organisations:{target}_import"),
+                           {"file": _xlsx_upload([column.header for column in columns], row)})
+    assert_inert_page(response, payload, shown=False)
+    result = response.context["result"]
+    if not result.ok:
+        assert len(payload) > 50 and not re.search(r"[A-Za-z]{4,}", result.errors[0].reason)
+        assert table_counts() == before
+        return
+    assert result.created == 1
+    shown = key == "name"
+    assert_inert_page(page_get(client, user, list_url), payload, shown=shown)
+    if target == "party_members":
+        member = PartyMember.objects.get(person=org_services.person_find_by_id_number(id_number(1)))
+        assert (member.person.name if key == "name" else member.person.address if key == "address"
+                else member.skills) == payload
+        assert_inert_page(page_get(client, user, reverse("organisations:person_detail", args=[member.person_id])),
+                          payload, shown=key != "address")
+    else:
+        organisation = Organisation.objects.get(**{key: payload})
+        assert_inert_page(page_get(client, user, reverse("organisations:detail", args=[organisation.pk])), payload,
+                          shown=True)
+    assert_tables_intact(before)
+
+
 @pytest.mark.parametrize("payload", payload_ids())
 def test_pact_commitments_and_joint_activities_show_inert(client, tree, users, payload):
     """Entered in the admin site through these services; read back on the console pages."""
@@ -378,6 +435,7 @@ def read_back_case(client, world, api, case: Case, field: str, payload: str) -> 
     assert_inert_page(page_get(client, staff, reverse("cases:problem_list"), {"q": payload[:100]}), payload,
                       shown=False)
     assert_inert_page(page_get(client, staff, reverse("cases:handling_list")), payload, shown=False)
+    assert_inert_page(page_get(client, staff, reverse("notifications:inbox")), payload, shown=False)
     if field == "title":
         assert_inert_page(page_get(client, staff, reverse("reports:dashboard")), payload, shown=False)
     client.logout()
@@ -481,6 +539,7 @@ def test_case_action_texts(client, world, api, action, payload_key):
         assert_inert_page(page_get(client, world.users["dept"], reverse("cases:detail", args=[case.pk])), payload,
                           shown=True)
     assert_inert_page(page_get(client, staff, reverse("cases:whistle_board")), payload, shown=False)
+    assert_inert_page(page_get(client, world.users["dept"], reverse("notifications:inbox")), payload, shown=False)
     client.logout()
     assert_inert_page(client.get(reverse("portal:track"), {"code": case.tracking_code}), payload,
                       shown=action == "reply")
