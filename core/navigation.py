@@ -45,6 +45,7 @@ SECTIONS = (
     Section("问题联解", (
         Link("问题清单", "cases:problem_list", "kind=problem", roles=REGION_STAFF),
         Link("受理登记", "cases:intake", roles=REGION_STAFF),
+        Link("热点聚类", "routing:hot_spots", roles=REGION_STAFF),
         # A department's inbox; staff follow the assignments in their area, helpers their difficulties.
         Link("办理清单", "cases:handling_list"),
         Link("吹哨台", "cases:whistle_board", roles=frozenset(STAFF)),

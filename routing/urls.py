@@ -8,4 +8,5 @@ app_name = "routing"
 urlpatterns = [
     path("suggest/", views.suggest_fragment, name="suggest_fragment"),
     path("cases/<int:pk>/duplicates/", views.case_duplicates_fragment, name="case_duplicates"),
+    path("hot-spots/", views.hot_spots_page, name="hot_spots"),
 ]

@@ -11,11 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cases.selectors import action_options, case_assignments, case_visible, case_whistles
+from cases.selectors import action_options, case_assignments, case_visible, case_whistles, cases_visible_to
 
 from . import conf
-from .access import duplicate_scope, may_use_routing, visible_region
-from .selectors import likely_duplicates, suggest_categories
+from .access import duplicate_scope, hot_spot_places, hot_spot_root, may_use_routing, visible_region
+from .selectors import hot_spots, likely_duplicates, suggest_categories
 
 MAX_TEXT = 4000
 _ELEMENT_ID = re.compile(r"^[A-Za-z][\w-]{0,63}$")
@@ -87,4 +87,22 @@ def case_duplicates_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "routing/case_duplicates.html", {
         "case": case, "may_merge": "merge" in options.actions, "days": conf.duplicate_days(),
         "duplicates": [{"match": match, "percent": round(match.score * 100)} for match in duplicates],
+    })
+
+
+@login_required
+@require_GET
+def hot_spots_page(request: HttpRequest) -> HttpResponse:
+    """热点聚类: open cases of the last days under a region, grouped by community and topic, so staff see
+    forty reports of one broken lamp as one problem. `?region=CODE` picks the place (default: the top of
+    the reader's scope); only cases the reader may open are clustered."""
+    user = request.user
+    if not may_use_routing(user):
+        raise PermissionDenied("热点聚类仅供辖区工作人员使用")
+    root = hot_spot_root(user, request.GET.get("region", ""))
+    if root is None and request.GET.get("region"):
+        raise Http404
+    spots = hot_spots(root, within=cases_visible_to(user)) if root is not None else []
+    return render(request, "routing/hot_spots.html", {
+        "root": root, "places": hot_spot_places(user), "spots": spots, "days": conf.duplicate_days(),
     })
