@@ -306,6 +306,9 @@ def _touched_days(case_id: int) -> tuple[str, set[dt.date]] | None:
 def rollup_refresh_case(case_id: int) -> None:
     """Recount, inside the caller's transaction, every rollup cell `case_id` counts in (nothing while the
     rollups have not been built)."""
+    # Taken before looking at the state: a full rebuild running now holds this lock until it commits,
+    # so a change it may have missed is recounted right after (and the first build is not raced).
+    _lock(_REBUILD_LOCK, shared=True)
     if not RollupState.objects.exists():
         return
     touched = _touched_days(case_id)
@@ -315,7 +318,6 @@ def rollup_refresh_case(case_id: int) -> None:
     if not days:
         return
     with transaction.atomic():
-        _lock(_REBUILD_LOCK, shared=True)
         _lock(zlib.crc32(place.encode()))
         DailyRollup.objects.filter(region_code=place, day__in=days).delete()
         _write(_count(place, days))
