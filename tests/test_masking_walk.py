@@ -125,6 +125,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         # A photo is sent as its own bytes with no text; no photo exists here, so the route answers 404.
         ("cases/", "attachment_id", [0]),
         ("reports/departments/", "pk", [o.department.pk]),
+        ("routing/cases/", "pk", [o.case.pk, o.difficulty.pk]),
         ("notifications/", "pk", [0]),
         ("public/track/", "code", [o.case.tracking_code, o.difficulty.tracking_code]),
         ("api/v1/regions/", "code", [o.tree.east.code]),
