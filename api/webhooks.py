@@ -33,6 +33,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -41,6 +42,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from core import audit
@@ -54,6 +57,7 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_TIMEOUT_SECONDS = 10
+DEFAULT_SUBSCRIPTION_CHECK_SECONDS = 10
 USER_AGENT = "Gongzhi-Webhooks/1.0"
 SIGNATURE_HEADER = "X-Gongzhi-Signature"
 TIMESTAMP_HEADER = "X-Gongzhi-Timestamp"
@@ -151,9 +155,43 @@ def case_event_payload(*, case, action: str, events: list, event_id: uuid.UUID, 
     }
 
 
+def subscription_check_seconds() -> float:
+    """How long a process trusts that no subscription is active before it looks again
+    (settings.WEBHOOK_SUBSCRIPTION_CHECK_SECONDS, default 10)."""
+    return float(getattr(settings, "WEBHOOK_SUBSCRIPTION_CHECK_SECONDS", DEFAULT_SUBSCRIPTION_CHECK_SECONDS))
+
+
+# When this process last found no active subscription (monotonic seconds), or None when it must look.
+# Most installations have none, and every case move would otherwise ask the database to learn it again.
+_none_active_since: float | None = None
+
+
+@receiver(post_save, sender=WebhookSubscription, dispatch_uid="api.webhooks.subscriptions_changed_save")
+@receiver(post_delete, sender=WebhookSubscription, dispatch_uid="api.webhooks.subscriptions_changed_delete")
+def _subscriptions_changed(sender, **kwargs) -> None:
+    """A subscription saved or deleted in this process counts from the next move on."""
+    global _none_active_since
+    _none_active_since = None
+
+
+def _active_subscriptions() -> list[WebhookSubscription]:
+    """The active subscriptions; none without a query while this process saw none within the check interval.
+
+    A subscription added by another process therefore receives the moves from at most
+    `subscription_check_seconds()` after it was saved.
+    """
+    global _none_active_since
+    seen = _none_active_since
+    if seen is not None and time.monotonic() - seen < subscription_check_seconds():
+        return []
+    subscriptions = list(WebhookSubscription.objects.filter(active=True).select_related("region"))
+    _none_active_since = None if subscriptions else time.monotonic()
+    return subscriptions
+
+
 def deliveries_for_case_change(*, case_id: int, action: str, event_ids: list[int]) -> list[WebhookDelivery]:
     """Write one due delivery per active subscription that wants this move; returns them."""
-    subscriptions = list(WebhookSubscription.objects.filter(active=True).select_related("region"))
+    subscriptions = _active_subscriptions()
     if not subscriptions:
         return []
     from cases.models import Case, CaseEvent

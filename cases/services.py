@@ -480,12 +480,10 @@ def case_submit(
     submitter returns the first case with `created=False`, also when two requests race.
     """
     key = (idempotency_key or "").strip() or None
-    if key is not None:
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise ValidationError({"idempotency_key": ["幂等键应为 1 到 64 个可见 ASCII 字符"]})
-        existing = _existing_for_key(key, actor)
-        if existing is not None:
-            return existing, False
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationError({"idempotency_key": ["幂等键应为 1 到 64 个可见 ASCII 字符"]})
+    # A repeat is found by the unique index on the key when its insert fails (below), so a first
+    # submission, the usual case, costs no look-up.
 
     authenticated = getattr(actor, "is_authenticated", False)
     public = not authenticated or actor.role == Role.RESIDENT
@@ -522,6 +520,11 @@ def case_submit(
     elif reporter_user is not None and reporter_user.role != Role.RESIDENT:
         errors["reporter_user"] = "反映人账号应为居民账号"
     stored_photos = _read_photos(errors, photos)
+    if errors and key is not None:
+        # A repeat answers the first case even when this copy of the request would no longer pass.
+        existing = _existing_for_key(key, actor)
+        if existing is not None:
+            return existing, False
     _check(errors)
 
     values = dict(
@@ -571,8 +574,9 @@ def _submit_insert(*, actor, values: dict[str, Any], photos: list[_Photo]) -> Ca
         changes["contact_phone"] = ["***", "***"]
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=case, changes=changes)
     _store_photos(case, photos, actor=actor, now=now)
+    # The new case goes along, so receivers need not read back what this transaction just wrote.
     transaction.on_commit(
-        lambda: case_changed.send(sender=Case, case_id=case.pk, action="submit", event_ids=[event.pk])
+        lambda: case_changed.send(sender=Case, case_id=case.pk, action="submit", event_ids=[event.pk], case=case)
     )
     return case
 

@@ -14,7 +14,9 @@ from contextvars import ContextVar
 
 from django.utils import timezone
 
-from .services import events_for_notification, notify_for_event
+from cases.workflow import TABLE
+
+from .services import EVENT_RULES, events_for_notification, notify_for_event
 
 logger = logging.getLogger("gongzhi.notifications")
 
@@ -35,9 +37,15 @@ def muted() -> Iterator[None]:
         _muted.reset(token)
 
 
+# The moves that can tell anyone anything: those a rule listens to, and those whose edge writes a notice
+# to the reporters. Any other move (taking a case in, 立案, a note …) returns before touching the database.
+NOTIFYING_ACTIONS = frozenset(EVENT_RULES) | frozenset(edge.action for edge in TABLE if edge.notice)
+
+
 def on_case_changed(sender, *, case_id: int, action: str, event_ids: list[int], **kwargs) -> None:
-    """Run `notify_for_event` over the events one case move wrote (unless `muted`)."""
-    if _muted.get():
+    """Run `notify_for_event` over the events one case move wrote (unless `muted`, or the move is one
+    that never notifies)."""
+    if _muted.get() or action not in NOTIFYING_ACTIONS or not event_ids:
         return
     try:
         now = timezone.now()

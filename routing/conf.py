@@ -12,6 +12,10 @@ Values from the environment are parsed strictly; a malformed one raises Improper
 - GONGZHI_ROUTING_RELOAD_SECONDS   how often a process checks which version is active (default 5)
 - GONGZHI_ROUTING_ON_INTAKE        record suggestions (and classify automatically) when a case is taken in
                                    (default true)
+- GONGZHI_ROUTING_INTAKE_FOLLOWUP  leave the suggestion of a case reported by a resident, anonymously or
+                                   by any other non-staff account to `manage.py routing_followup` instead
+                                   of the request that took it in (default true); staff intake always
+                                   gets its suggestion at once
 - GONGZHI_ROUTING_DUPLICATE_DAYS   how far back likely duplicates are looked for (default 30)
 - GONGZHI_ROUTING_DUPLICATE_MIN_SCORE  lowest similarity shown as a likely duplicate (default 0.2)
 """
@@ -87,6 +91,10 @@ def reload_seconds() -> float:
 
 def on_intake() -> bool:
     return _bool("GONGZHI_ROUTING_ON_INTAKE", True)
+
+
+def intake_followup() -> bool:
+    return _bool("GONGZHI_ROUTING_INTAKE_FOLLOWUP", True)
 
 
 def duplicate_days() -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -175,12 +175,14 @@ def _top_json(suggestions: Suggestions) -> list[dict]:
     ]
 
 
-@transaction.atomic
 def suggestion_record(
     *, case: Case, suggestions: Suggestions | None = None, with_duplicates: bool = True
 ) -> Suggestion:
     """Store what the current model suggests for `case` (computed unless given), with its likely
-    duplicates, as a pending suggestion."""
+    duplicates, as a pending suggestion.
+
+    One INSERT after reads, so it needs no transaction of its own (it joins the caller's, if any).
+    """
     suggestions = suggestions or suggest_categories(title=case.title, description=case.description)
     duplicates = []
     if with_duplicates:
@@ -284,10 +286,8 @@ def routing_auto_classify(case: Case, *, suggestions: Suggestions | None = None)
     `cases.services.case_classify` as the `routing-bot` account, with the model version and the
     probability in the event's note.
     """
-    case = Case.objects.select_related("region", "category").get(pk=case.pk)
-    if case.status != Status.RECEIVED:
-        return AutoResult(False, "事项已不在待立案状态", case)
     suggestions = suggestions or suggest_categories(title=case.title, description=case.description)
+    # The checks on the suggestions come first: they need no query, and most cases stop there.
     if not suggestions.items:
         return AutoResult(False, "没有建议分类", case)
     if not suggestions.calibrated:
@@ -296,6 +296,9 @@ def routing_auto_classify(case: Case, *, suggestions: Suggestions | None = None)
     first = suggestions.items[0]
     if first.score < threshold:
         return AutoResult(False, f"首选分类的概率 {first.score:.2f} 低于阈值 {threshold:.2f}", case)
+    case = Case.objects.select_related("region", "category").get(pk=case.pk)
+    if case.status != Status.RECEIVED:
+        return AutoResult(False, "事项已不在待立案状态", case)
     if case.category_id is not None and case.category_id != first.category.pk:
         return AutoResult(False, "受理时已选择其他分类，由工作人员确认", case)
     bot = routing_bot_for(case.region)
@@ -320,12 +323,17 @@ def _chosen_by_staff(case: Case) -> User | None:
     return clerk
 
 
-def suggest_on_intake(case_id: int) -> Suggestion | None:
+def suggest_on_intake(case_id: int, *, case: Case | None = None) -> Suggestion | None:
     """What runs after a case was taken in: record the suggestion; when the clerk already chose a
     category at the counter, settle it at once as accepted or overridden by that clerk (the version
     that suggested it is on the row); then classify automatically when the model is sure enough (a
-    classification settles a still pending suggestion)."""
-    case = Case.objects.select_related("region", "category", "created_by").filter(pk=case_id).first()
+    classification settles a still pending suggestion).
+
+    `case` is the case as the intake just wrote it (its region, category and creator attached), which
+    spares reading it back; without it the case is read by `case_id`.
+    """
+    if case is None:
+        case = Case.objects.select_related("region", "category", "created_by").filter(pk=case_id).first()
     if case is None:
         return None
     suggestions = suggest_categories(title=case.title, description=case.description)
@@ -349,3 +357,49 @@ def settle_after_classify(case_id: int, event_ids: list[int]) -> Suggestion | No
     automatic = event.actor is not None and event.actor.username == BOT_USERNAME
     return suggestion_settle(case=case, actor=event.actor, category=case.category, automatic=automatic)
 
+
+
+FOLLOWUP_WINDOW = dt.timedelta(hours=48)
+FOLLOWUP_BATCH = 200
+
+
+@dataclass(frozen=True)
+class FollowupReport:
+    """What one pass of `routing_followup` did."""
+
+    suggested: int
+    failed: int
+
+    def summary(self) -> str:
+        return f"分类建议：新记录 {self.suggested} 件，失败 {self.failed} 件"
+
+
+def cases_awaiting_suggestion(*, now: dt.datetime | None = None, window: dt.timedelta = FOLLOWUP_WINDOW):
+    """Received, active cases taken in within `window` that have no suggestion yet, oldest first."""
+    now = now or timezone.now()
+    return (
+        Case.objects.filter(status=Status.RECEIVED, archived_at__isnull=True, received_at__gte=now - window)
+        .filter(~Exists(Suggestion.objects.filter(case_id=OuterRef("pk"))))
+        .select_related("region", "category", "created_by").order_by("received_at", "id")
+    )
+
+
+def routing_followup(
+    *, now: dt.datetime | None = None, window: dt.timedelta = FOLLOWUP_WINDOW, limit: int = FOLLOWUP_BATCH
+) -> FollowupReport:
+    """Run `suggest_on_intake` for up to `limit` cases awaiting a suggestion (`cases_awaiting_suggestion`):
+    the cases residents reported, whose requests left it to this pass, and any case whose suggestion
+    failed after its intake. A case already classified by a person by then is left alone.
+
+    Run one at a time (`manage.py routing_followup --loop`): two passes at once could record a case's
+    suggestion twice.
+    """
+    suggested = failed = 0
+    for case in cases_awaiting_suggestion(now=now, window=window)[:limit]:
+        try:
+            suggest_on_intake(case.pk, case=case)
+            suggested += 1
+        except Exception:
+            failed += 1
+            logger.exception("分类建议处理失败（事项 %s）", case.pk)
+    return FollowupReport(suggested=suggested, failed=failed)

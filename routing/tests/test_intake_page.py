@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from django.core.management import call_command
 from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
@@ -177,6 +178,8 @@ def test_a_category_a_resident_picked_is_not_taken_for_a_clerks_decision(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         case = intake.submit("小区停水了", "家里没有水", actor=users["resident"], category=default_tree["供水"])
+    assert not Suggestion.objects.filter(case=case).exists()  # a resident's report waits for the follow-up
+    call_command("routing_followup")
     suggestion = Suggestion.objects.get(case=case)
     assert suggestion.outcome == Suggestion.Outcome.PENDING and suggestion.decided_by is None
 

@@ -7,11 +7,15 @@ limit off and `POST /bench/insert`, a view that does exactly one INSERT), then d
 - intake: `POST /api/v1/cases` as a resident with a bearer token, a distinct `Idempotency-Key` on every
   request, a phone number to encrypt, and reports about eight kinds of problem spread over 20
   communities: the whole real path (authentication, validation, the case,
-  its reporter, its event and audit rows in one transaction, the routing suggestion after commit);
+  its reporter, its event and audit rows in one transaction, then the after-commit receivers; a
+  resident's report leaves its routing suggestion to `routing_followup`, see docs/architecture.md);
 - bare: `POST /bench/insert` on the same servers.
 
 It prints requests/s, errors, p50/p99 latency of each, the ratio intake/bare, and each worker's RSS
-after the run. PostgreSQL only. By default it works in a throwaway database (`test_<name>`, migrated
+after the run. The work the intake requests left to the routing follow-up is then timed too, in this
+process, over up to `FOLLOWUP_SAMPLE` of the cases they created, so its cost stays in view.
+
+PostgreSQL only. By default it works in a throwaway database (`test_<name>`, migrated
 and dropped afterwards); `--in-place` writes into the configured database instead (to measure intake
 into tables that already hold a million cases): the bench cases go to a county of their own (610497)
 and the bare rows to the audit log, marked `bench`.
@@ -47,6 +51,7 @@ from regions.models import Level, Region
 PASSWORD = "Bench-Intake-2026"
 COUNTY = "610497"
 TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.60, 250, 250
+FOLLOWUP_SAMPLE = 200
 COMMUNITIES = 20
 REPORTS = (
     ("小区路灯不亮", "3 号楼门口的路灯已经坏了一周，晚上出行不便。"),
@@ -253,9 +258,28 @@ class Command(BaseCommand):
             finally:
                 self._stop(server)
         created = Case.objects.filter(idempotency_key__startswith=f"{nonce}-").count()
+        followup = self._followup(nonce)
         return {"rounds": rounds, "workers_rss_mb": workers, "master_rss_mb": master, "created_cases": created,
+                "followup": followup,
                 "database": connection.settings_dict["NAME"], "cases_in_database": Case.objects.count(),
                 "load_before": load_before, "load_after": round(os.getloadavg()[0], 1)}
+
+    @staticmethod
+    def _followup(nonce: str) -> dict:
+        """Time `suggest_on_intake` (what `routing_followup` runs) over the bench cases still awaiting it."""
+        from routing.models import Suggestion
+        from routing.services import suggest_on_intake
+
+        cases = list(
+            Case.objects.filter(idempotency_key__startswith=f"{nonce}-", status="received")
+            .exclude(pk__in=Suggestion.objects.values("case_id"))
+            .select_related("region", "category", "created_by").order_by("pk")[:FOLLOWUP_SAMPLE]
+        )
+        started = time.perf_counter()
+        for case in cases:
+            suggest_on_intake(case.pk, case=case)
+        seconds = time.perf_counter() - started
+        return {"cases": len(cases), "ms_per_case": round(seconds * 1000 / len(cases), 1) if cases else None}
 
     @staticmethod
     def _server_env(pairs: list[str]) -> dict[str, str]:
@@ -334,6 +358,10 @@ class Command(BaseCommand):
         self.stdout.write(f"intake / bare: {ratio:.2f} (target ≥ {TARGET_RATIO:.2f})")
         self.stdout.write(f"cases created by the intake runs: {results['created_cases']} "
                           f"(responses counted by wrk, warm-up included in the former)")
+        followup = results["followup"]
+        if followup["cases"]:
+            self.stdout.write(f"routing follow-up (outside the requests, one process): {followup['ms_per_case']} ms "
+                              f"per case over {followup['cases']} of them")
         workers = ", ".join(f"{pid}: {value}" for pid, value in results["workers_rss_mb"].items())
         self.stdout.write(f"worker RSS after the run (MB): {workers}; master {results['master_rss_mb']}")
         checks = {
