@@ -23,7 +23,16 @@ from regions.selectors import subtree_q
 
 from . import periods
 from .figures import FIGURES
-from .kpis import DepartmentRow, Kpis, department_table, monthly_rates, region_kpis, region_report
+from .kpis import (
+    DepartmentRow,
+    Kpis,
+    RunningCounts,
+    department_table,
+    monthly_rates,
+    region_kpis,
+    region_report,
+    running_counts,
+)
 from .periods import Period
 from .selectors import figures_for
 
@@ -73,14 +82,21 @@ def trend_months(end: dt.date, count: int = TREND_MONTHS) -> list[Period]:
     return result[::-1]
 
 
+def trend_spans(end: dt.date) -> list[Period]:
+    """The periods the trend up to `end` counts: its months, the last one cut at `end`."""
+    return [Period(month.start, min(month.end, end)) for month in trend_months(end)]
+
+
 def monthly_trend(region: Region, end: dt.date, *, now: dt.datetime | None = None,
-                  known: tuple[dt.date, dt.date, Kpis] | None = None) -> list[dict[str, Any]]:
+                  known: tuple[dt.date, dt.date, Kpis] | None = None,
+                  running: RunningCounts | None = None) -> list[dict[str, Any]]:
     """The four headline rates of `region` for each of the months up to `end`'s (a month still running
     is counted up to `end`). `known` (start, end, figures) saves counting a month already counted; with
-    the daily rollups built, all months are read in three queries."""
+    the daily rollups built, all months are read in two queries (one with `running`, the live counts of
+    `running_counts` for `trend_spans(end)`)."""
     months = trend_months(end)
-    spans = [Period(month.start, min(month.end, end)) for month in months]
-    batch = monthly_rates(region, spans, now=now)
+    spans = trend_spans(end)
+    batch = monthly_rates(region, spans, now=now, running=running)
     rows = []
     for index, (month, span) in enumerate(zip(months, spans, strict=True)):
         if batch is not None:
@@ -225,7 +241,10 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
     三联三沉 figures are counted to (the end of the period, or today if that is earlier).
     """
     now = now or timezone.now()
-    kpis, table = region_report(region, period.start, period.end, now=now)
+    # The live part of the figures (clocks still running at `now`) is counted once for the period, the
+    # league table and the trend.
+    running = running_counts(region, [period, *trend_spans(period.end)], now=now)
+    kpis, table = region_report(region, period.start, period.end, now=now, running=running)
     figure_day = day or min(period.end, timezone.localdate(now))
     values = figures_for(region, day=figure_day)
     cells = _case_cells(region, period, now)
@@ -234,7 +253,8 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
             "key": key, "label": label, "value": _percent(getattr(kpis, key).value),
             "numerator": getattr(kpis, key).numerator, "denominator": getattr(kpis, key).denominator,
         } for key, label in HEADLINE_RATES],
-        "trend": monthly_trend(region, period.end, now=now, known=(period.start, period.end, kpis)),
+        "trend": monthly_trend(region, period.end, now=now, known=(period.start, period.end, kpis),
+                               running=running),
         "departments": league_table(region, period, now=now, table=table),
         "categories": category_counts(region, period, cells=cells),
         "hot_spots": hot_spots(region, period, now=now, cells=cells),
