@@ -182,7 +182,10 @@ def likely_duplicates(
             found.append((round(score, 4), round(text_score, 4), same, pk))
     found.sort(key=lambda row: (-row[0], -row[3]))
     found = found[:limit]
-    cases = Case.objects.select_related("region", "category").in_bulk([row[3] for row in found])
+    # The matches are shown by code, title and place; their encrypted phone is not decrypted for that.
+    cases = Case.objects.select_related("region", "category").defer("contact_phone").in_bulk(
+        [row[3] for row in found]
+    )
     return [
         DuplicateMatch(case=cases[pk], score=score, text_similarity=text_score, same_place=same)
         for score, text_score, same, pk in found
