@@ -469,7 +469,8 @@ def monthly_rates(
     possibly cut short), the same as `region_kpis` of each month gives, in two queries from the daily
     rollups (one with `running`, the live counts of `running_counts` for these months); None when the
     rollups cannot answer (not built, or a region below community level)."""
-    if not months or len(region.code) > CELL_LENGTH or not rollups_ready():
+    # `running` comes from `running_counts`, which answers only when the rollups are built.
+    if not months or len(region.code) > CELL_LENGTH or (running is None and not rollups_ready()):
         return None
     now = now or timezone.now()
     first, last = months[0], months[-1]
@@ -575,7 +576,7 @@ def region_report(
     rollup and running-assignment queries (six queries in all instead of nine; five with `running`, the
     live counts of `running_counts` for a list of periods that includes this one)."""
     now = now or timezone.now()
-    if not _can_roll_up(region):
+    if running is None and not _can_roll_up(region):
         return region_kpis(region, start, end, now=now), department_table(region, start, end, now=now)
     period = _period(start, end)
     scope = _Scope(region=region)
