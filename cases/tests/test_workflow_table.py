@@ -17,6 +17,7 @@ from cases.api import ARGUMENTS
 from cases.models import Case, CaseEvent, Extension, Kind, ReporterNotice
 from cases.services import AssigneeSpec
 from cases.workflow import SAME, TABLE, Edge, StaleVersion, Status, TransitionNotAllowed, Who
+from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +149,12 @@ def test_every_edge_is_taken_through_its_service_and_logged(flow, edge, source):
     assert seqs == list(range(1, len(seqs) + 1))
     if edge.notice:
         assert ReporterNotice.objects.filter(event=event).exists()
+    # The audit log has the move too, by the same actor, written in the same transaction as the event
+    # (ratings and whistle scores, the case's evaluations, are edges like any other).
+    audit = AuditEvent.objects.filter(target_id=str(after.pk), reason=edge.label).order_by("-id").first()
+    assert audit is not None, f"no audit row for {edge.action}/{edge.label}"
+    assert audit.action == AuditEvent.Action.UPDATE and audit.outcome == "success"
+    assert audit.actor_id == (actor.pk if actor is not None else None)
 
 
 @pytest.mark.parametrize("action, status", FORBIDDEN)
