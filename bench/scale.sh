@@ -30,9 +30,9 @@ if ! psql -d postgres -tAc "select 1 from pg_database where datname = '$db'" | g
 fi
 
 $PY manage.py migrate --noinput >/dev/null
-have=$($PY manage.py shell -c "
+have=$($PY manage.py shell --verbosity 0 -c "
 from cases.models import Case
-print(Case.objects.filter(region__code__startswith='$COUNTY').count())")
+print(Case.objects.filter(region__code__startswith='$COUNTY').count())" | tail -n 1)
 if [ "$have" -lt "$CASES" ]; then
   echo "== generate_load: $have cases in $COUNTY, adding $((CASES - have))"
   $PY manage.py generate_load --cases $((CASES - have)) --county "$COUNTY"
