@@ -28,6 +28,17 @@ class Tree:
 
 
 @pytest.fixture
+def scratch_media_and_cache(settings, tmp_path):
+    """Uploads go to a scratch directory, and the cache (rate limits count there) starts and ends empty."""
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def tree(db) -> Tree:
     return build_tree()
 

@@ -149,12 +149,8 @@ def page_get(client, user: User, url: str, query: dict | None = None):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings, tmp_path):
-    """Rate limits count in the cache; uploads go to a scratch directory."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
-    yield
-    cache.clear()
+def fresh_cache(scratch_media_and_cache):
+    """Every test here starts with an empty cache and scratch uploads (conftest.scratch_media_and_cache)."""
 
 
 @pytest.fixture

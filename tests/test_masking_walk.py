@@ -71,11 +71,8 @@ class Objects:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
-    yield
-    cache.clear()
+def fresh_cache(scratch_media_and_cache):
+    """Every test here starts with an empty cache and scratch uploads (conftest.scratch_media_and_cache)."""
 
 
 @pytest.fixture

@@ -23,9 +23,8 @@ def routing_dir(settings, tmp_path):
     registry.reset()
 
 
-@pytest.fixture
-def default_tree(tree):
-    """The project's default category tree; 市政设施 is led by the county's housing bureau."""
+def load_default_tree(tree) -> dict[str, Category]:
+    """The project's default category tree, by name; 市政设施 is led by the county's housing bureau."""
     UrgencyLevel.objects.get_or_create(
         code="general", defaults=dict(name="一般", response_amount=1, response_unit="working_days",
                                       finish_amount=7, finish_unit="working_days", order=3),
@@ -35,6 +34,11 @@ def default_tree(tree):
     )
     categories_load_defaults(actor=None)
     return {category.name: category for category in Category.objects.all()}
+
+
+@pytest.fixture
+def default_tree(tree):
+    return load_default_tree(tree)
 
 
 class Intake:

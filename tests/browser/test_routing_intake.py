@@ -17,12 +17,9 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from cases.models import Case
-from categories.models import Category, UrgencyLevel
-from categories.services import categories_load_defaults
-from organisations import services as org_services
-from organisations.models import Organisation
 from routing import registry
 from routing.models import Suggestion
+from routing.tests.conftest import load_default_tree
 
 from .test_csp import RECORD_VIOLATIONS
 
@@ -47,15 +44,7 @@ def fresh_routing(settings, tmp_path):
 @pytest.fixture
 def categories(tree):
     """The default category tree; 市政设施 is led by the county's housing bureau."""
-    UrgencyLevel.objects.get_or_create(
-        code="general", defaults=dict(name="一般", response_amount=1, response_unit="working_days",
-                                      finish_amount=7, finish_unit="working_days", order=3),
-    )
-    org_services.organisation_create(
-        actor=None, name="乾县住房和城乡建设局", kind=Organisation.Kind.DEPARTMENT, region=tree.county
-    )
-    categories_load_defaults(actor=None)
-    return {category.name: category for category in Category.objects.all()}
+    return load_default_tree(tree)
 
 
 def type_complaint(page, title: str, text: str, region) -> None:
