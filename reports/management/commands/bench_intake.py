@@ -9,11 +9,16 @@ limit off and `POST /bench/insert`, a view that does exactly one INSERT), then d
   communities: the whole real path (authentication, validation, the case,
   its reporter, its event and audit rows in one transaction, then the after-commit receivers; a
   resident's report leaves its routing suggestion to `routing_followup`, see docs/architecture.md);
-- bare: `POST /bench/insert` on the same servers.
+- bare: `POST /bench/insert` on the same servers;
+- api: `POST /bench/api/insert`, the same request body and token through the API's own machinery
+  (django-ninja, the token look-up, the intake's request schema) in front of the same single INSERT.
+  It separates what the API layer costs from what taking a case in costs.
 
-It prints requests/s, errors, p50/p99 latency of each, the ratio intake/bare, and each worker's RSS
-after the run. The work the intake requests left to the routing follow-up is then timed too, in this
-process, over up to `FOLLOWUP_SAMPLE` of the cases they created, so its cost stays in view.
+It prints requests/s, errors, p50/p99 latency of each, the ratio intake/bare (the target) and api/bare,
+the machine's CPU time per request split between the app workers, PostgreSQL and wrk (read from
+/proc around every run), and each worker's RSS after the run. The work the intake requests left to
+the routing follow-up is then timed too, in this process, over up to `FOLLOWUP_SAMPLE` of the cases
+they created, so its cost stays in view.
 
 PostgreSQL only. By default it works in a throwaway database (`test_<name>`, migrated
 and dropped afterwards); `--in-place` writes into the configured database instead (to measure intake
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -53,6 +59,7 @@ COUNTY = "610497"
 TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.60, 250, 250
 FOLLOWUP_SAMPLE = 200
 COMMUNITIES = 20
+ENDPOINTS = ("bare", "api", "intake")
 REPORTS = (
     ("小区路灯不亮", "3 号楼门口的路灯已经坏了一周，晚上出行不便。"),
     ("垃圾清运不及时", "小区北门垃圾桶已经满了三天没人清运，气味很大。"),
@@ -125,6 +132,41 @@ def _rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User plus system CPU seconds each live process has used so far."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime and stime, fields 14 and 15 of stat(5).
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by the processes alive at the second.
+
+    A process that started in between counts whole; one that exited in between (an autovacuum worker,
+    say) is left out, so the figure errs low by what it spent, never negative.
+    """
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
+def _postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on the machine: the backends and the writers behind them."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def _children(pid: int) -> list[int]:
@@ -218,13 +260,14 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
             scripts = {}
             for name, (script_bodies, script_token, keyed) in {
-                "bare": ('"{}"', "", "false"), "intake": (bodies, token, "true"),
+                "bare": ('"{}"', "", "false"), "api": (bodies, token, "false"), "intake": (bodies, token, "true"),
             }.items():
                 path = Path(tmp) / f"{name}.lua"
                 path.write_text(LUA.replace("@BODIES@", script_bodies).replace("@TOKEN@", script_token)
                                 .replace("@KEYED@", keyed).replace("@NONCE@", nonce), encoding="utf-8")
                 scripts[name] = path
-            urls = {"bare": f"{base}/bench/insert", "intake": f"{base}/api/v1/cases"}
+            urls = {"bare": f"{base}/bench/insert", "api": f"{base}/bench/api/insert",
+                    "intake": f"{base}/api/v1/cases"}
             env = {**os.environ, **self._server_env(opts["server_env"]),
                    "DJANGO_SETTINGS_MODULE": "config.settings_bench",
                    "DATABASE_URL": _database_url(connection.settings_dict)}
@@ -239,17 +282,18 @@ class Command(BaseCommand):
                                   f"{opts['worker_threads']} thread(s) on {base}; wrk: {opts['connections']} "
                                   f"connections, {opts['wrk_threads']} threads"
                                   + (f"; server env {' '.join(opts['server_env'])}" if opts["server_env"] else ""))
-                for name in ("bare", "intake"):
+                for name in ENDPOINTS:
                     self._wrk(wrk, scripts[name], urls[name], opts, opts["warmup"])
-                rounds: dict[str, list[dict]] = {"bare": [], "intake": []}
+                rounds: dict[str, list[dict]] = {name: [] for name in ENDPOINTS}
                 for number in range(1, opts["rounds"] + 1):
-                    for name in ("bare", "intake"):
-                        result = self._wrk(wrk, scripts[name], urls[name], opts, opts["duration"])
+                    for name in ENDPOINTS:
+                        result = self._measured_wrk(wrk, scripts[name], urls[name], opts, server.pid)
                         rounds[name].append(result)
                         self.stdout.write(
                             f"round {number} {name:6}: {result['requests'] / result['duration_us'] * 1e6:8.1f} req/s, "
                             f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} ms, "
-                            f"errors {self._errors(result)}")
+                            f"errors {self._errors(result)}; CPU ms per request: app {result['cpu_ms']['app']:.2f}, "
+                            f"PostgreSQL {result['cpu_ms']['postgres']:.2f}, wrk {result['cpu_ms']['wrk']:.2f}")
                 if any(result["requests"] == 0 for runs in rounds.values() for result in runs):
                     log = Path(tmp) / "gunicorn.log"
                     raise CommandError(f"有一轮没有完成任何请求；gunicorn 日志：\n{log.read_text()[-4000:]}")
@@ -305,6 +349,22 @@ class Command(BaseCommand):
                 time.sleep(0.3)
         raise CommandError("gunicorn 在 60 秒内未就绪")
 
+    def _measured_wrk(self, wrk: str, script: Path, url: str, opts, server_pid: int) -> dict:
+        """One measured run, with the CPU time the app workers, PostgreSQL and wrk spent on it per request."""
+        before = (_cpu_seconds(_children(server_pid)), _cpu_seconds(_postgres_pids()),
+                  resource.getrusage(resource.RUSAGE_CHILDREN))
+        result = self._wrk(wrk, script, url, opts, opts["duration"])
+        after = (_cpu_seconds(_children(server_pid)), _cpu_seconds(_postgres_pids()),
+                 resource.getrusage(resource.RUSAGE_CHILDREN))
+        wrk_seconds = (after[2].ru_utime + after[2].ru_stime) - (before[2].ru_utime + before[2].ru_stime)
+        per_request = 1000 / max(result["requests"], 1)
+        result["cpu_ms"] = {
+            "app": _cpu_spent(before[0], after[0]) * per_request,
+            "postgres": _cpu_spent(before[1], after[1]) * per_request,
+            "wrk": wrk_seconds * per_request,
+        }
+        return result
+
     def _wrk(self, wrk: str, script: Path, url: str, opts, seconds: int) -> dict:
         run = subprocess.run(
             [wrk, "-t", str(opts["wrk_threads"]), "-c", str(opts["connections"]), "-d", f"{seconds}s",
@@ -341,21 +401,34 @@ class Command(BaseCommand):
             # wrk gives percentiles per run: the median p50 and the worst p99 of the rounds.
             "p50_ms": round(statistics.median(r["p50_us"] for r in rounds) / 1000, 1),
             "p99_ms": round(max(r["p99_us"] for r in rounds) / 1000, 1),
+            # CPU per request, weighted by each round's requests.
+            "cpu_ms": {
+                part: round(sum(r["cpu_ms"][part] * r["requests"] for r in rounds) / max(requests, 1), 2)
+                for part in ("app", "postgres", "wrk")
+            },
         }
 
     def _report(self, results: dict, opts) -> None:
-        bare, intake = self._summary(results["rounds"]["bare"]), self._summary(results["rounds"]["intake"])
+        rows = {name: self._summary(results["rounds"][name]) for name in ENDPOINTS}
+        bare, api, intake = rows["bare"], rows["api"], rows["intake"]
         ratio = intake["rps"] / bare["rps"] if bare["rps"] else 0.0
+        api_ratio = api["rps"] / bare["rps"] if bare["rps"] else 0.0
         rss = [value for value in results["workers_rss_mb"].values() if value is not None]
         self.stdout.write("")
         self.stdout.write(f"database {results['database']} ({results['cases_in_database']} cases after the run); "
                           f"machine load average {results['load_before']} before, {results['load_after']} after "
                           f"on {os.cpu_count()} cores")
-        self.stdout.write(f"{'endpoint':28} {'req/s':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}")
-        for label, row in (("bare INSERT /bench/insert", bare), ("intake POST /api/v1/cases", intake)):
-            self.stdout.write(f"{label:28} {row['rps']:9.1f} {row['errors']:7d} {row['p50_ms']:8.1f} "
-                              f"{row['p99_ms']:8.1f}")
-        self.stdout.write(f"intake / bare: {ratio:.2f} (target ≥ {TARGET_RATIO:.2f})")
+        self.stdout.write(f"{'endpoint':34} {'req/s':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}   "
+                          f"CPU ms per request: {'app':>6} {'pg':>6} {'wrk':>6}")
+        labels = {"bare": "bare INSERT /bench/insert", "api": "API + one INSERT /bench/api/insert",
+                  "intake": "intake POST /api/v1/cases"}
+        for name, row in rows.items():
+            cpu = row["cpu_ms"]
+            self.stdout.write(f"{labels[name]:34} {row['rps']:9.1f} {row['errors']:7d} {row['p50_ms']:8.1f} "
+                              f"{row['p99_ms']:8.1f}   {'':19} {cpu['app']:6.2f} {cpu['postgres']:6.2f} "
+                              f"{cpu['wrk']:6.2f}")
+        self.stdout.write(f"intake / bare: {ratio:.2f} (target ≥ {TARGET_RATIO:.2f}); "
+                          f"API + one INSERT / bare: {api_ratio:.2f}")
         self.stdout.write(f"cases created by the intake runs: {results['created_cases']} "
                           f"(responses counted by wrk, warm-up included in the former)")
         followup = results["followup"]
@@ -366,12 +439,12 @@ class Command(BaseCommand):
         self.stdout.write(f"worker RSS after the run (MB): {workers}; master {results['master_rss_mb']}")
         checks = {
             f"intake ≥ {TARGET_RATIO:.0%} of bare": ratio >= TARGET_RATIO,
-            "zero errors": bare["errors"] == 0 and intake["errors"] == 0,
+            "zero errors": all(row["errors"] == 0 for row in rows.values()),
             f"intake p99 < {TARGET_P99_MS} ms": intake["p99_ms"] < TARGET_P99_MS,
             f"every worker < {TARGET_RSS_MB} MB RSS": bool(rss) and max(rss) < TARGET_RSS_MB,
         }
         for label, ok in checks.items():
             self.stdout.write(f"{'PASS' if ok else 'FAIL'}  {label}")
         if opts["json"]:
-            self.stdout.write(json.dumps({"bare": bare, "intake": intake, "ratio": round(ratio, 3), **results,
+            self.stdout.write(json.dumps({**rows, "ratio": round(ratio, 3), "api_ratio": round(api_ratio, 3), **results,
                                           "checks": checks}, ensure_ascii=False, default=str))
