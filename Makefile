@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	@# Residents' reports get their category suggestion from routing_followup, run beside the server.
 	$(PY) manage.py routing_followup --loop & follow=$$!; trap 'kill $$follow 2>/dev/null' EXIT INT TERM; \

@@ -2,6 +2,8 @@
 
 - `gongzhi.W001` (with `check --deploy`): the demo mode is on.
 - `gongzhi.W002` (with `check --deploy`): one-time codes are not required of county administrators.
+- `gongzhi.W003` (with `check --deploy`): outside the demo, the cache is local to each process, so
+  every app process keeps its own rate-limit counters.
 - `gongzhi.E001` (database check: `migrate`, `check --database default`): outside the demo, an
   administrator account, or a group of accounts sharing one password hash as bulk-loaded demo accounts do,
   still has the published demo password.
@@ -35,6 +37,13 @@ def demo_mode_check(app_configs=None, **kwargs) -> list[Warning]:
             "GONGZHI_REQUIRE_TOTP_FOR_COUNTY 为 false：县级管理员账号仅凭密码即可登录。",
             hint="等保三级要求管理员使用两种以上鉴别方式，请保持 GONGZHI_REQUIRE_TOTP_FOR_COUNTY=true。",
             id="gongzhi.W002",
+        ))
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not settings.DEMO and backend.endswith(("LocMemCache", "DummyCache")):
+        warnings.append(Warning(
+            "缓存只在本进程内：多个应用进程各自计数，匿名反映和查询码的限流会按进程数放宽。",
+            hint="生产环境请设置 GONGZHI_CACHE=database，并运行 python manage.py createcachetable。",
+            id="gongzhi.W003",
         ))
     return warnings
 

@@ -6,8 +6,8 @@ application rather than a person) is counted per client address: at most `INTAKE
 off. Beyond it the caller answers 429 in its own error shape, with `Retry-After`.
 
 The window is part of the cache key, so a window never outlives its time and no reset race exists. With
-several app servers the cache must be shared (the database or a Redis cache backend); with the default
-local-memory cache each process counts on its own, which only makes the limit looser.
+several app processes the cache must be shared (`GONGZHI_CACHE=database`; `check --deploy` warns
+otherwise): with the local-memory cache each process counts on its own, which makes the limit looser.
 """
 
 from __future__ import annotations

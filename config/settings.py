@@ -136,6 +136,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# The cache holds the rate-limit counters (anonymous intake, tracking-code lookups) and a minute of each
+# dashboard. With several app processes it must be shared, or each process counts on its own and the
+# limits loosen by their number: GONGZHI_CACHE=database keeps it in the table `gongzhi_cache`
+# (`manage.py createcachetable`), which every process sees. `check --deploy` warns while it is local.
+CACHE_KIND = os.environ.get("GONGZHI_CACHE", "local").strip().lower()
+if CACHE_KIND == "database":
+    # Past MAX_ENTRIES a write first drops the expired rows, then a third of the rest; 10,000 keeps the
+    # live counters of a busy window without making the row count read before every write costly.
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongzhi_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }}
+elif CACHE_KIND == "local":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongzhi"}}
+else:
+    raise ImproperlyConfigured(f"GONGZHI_CACHE must be 'local' or 'database', got {CACHE_KIND!r}")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

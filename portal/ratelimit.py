@@ -1,8 +1,8 @@
 """A fixed-window limit on tracking-code lookups per client address, kept in the cache.
 
 Tracking codes are random and long, so guessing one is hopeless at this rate; the limit makes sure
-nobody can try. With several app servers the cache must be shared (e.g. the database or Redis cache
-backend); with the default local-memory cache each process counts on its own.
+nobody can try. With several app processes the cache must be shared (`GONGZHI_CACHE=database`;
+`check --deploy` warns otherwise); with the local-memory cache each process counts on its own.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from regions.demo import DEMO_PASSWORD
 PRODUCTION_ENV = dict(
     GONGZHI_DEMO="false", GONGZHI_SECRET_KEY=secrets.token_urlsafe(64), GONGZHI_PII_INDEX_KEY="ci-index-key",
     GONGZHI_PII_KEYS="ZGVtby1vbmx5LXBpaS1rZXktMDEyMzQ1Njc4OWFiY2Q=", GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
+    GONGZHI_CACHE="database",
 )
 
 
@@ -34,6 +35,27 @@ def test_the_deploy_check_warns_when_county_administrators_need_no_code(settings
     assert "gongzhi.W002" in ids(run_checks(include_deployment_checks=True))
     settings.REQUIRE_TOTP_FOR_COUNTY = True
     assert not ids(run_checks(include_deployment_checks=True)) & {"gongzhi.W001", "gongzhi.W002"}
+
+
+def test_the_deploy_check_warns_when_each_process_keeps_its_own_cache(settings):
+    settings.DEMO = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    [warning] = [m for m in run_checks(include_deployment_checks=True) if m.id == "gongzhi.W003"]
+    assert "GONGZHI_CACHE=database" in warning.hint
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "c"}}
+    assert "gongzhi.W003" not in ids(run_checks(include_deployment_checks=True))
+    settings.DEMO = True  # the demo runs one process
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "gongzhi.W003" not in ids(run_checks(include_deployment_checks=True))
+
+
+def test_an_unknown_cache_kind_stops_the_start():
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "GONGZHI_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env={**env, **PRODUCTION_ENV, "GONGZHI_CACHE": "redis"},
+        capture_output=True, text=True, cwd=django_settings.BASE_DIR,
+    )
+    assert result.returncode != 0 and "GONGZHI_CACHE must be 'local' or 'database'" in result.stderr
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warning():
