@@ -402,8 +402,8 @@ def _kpis(a: dict | None, c: dict | None, r: dict | None, s: dict | None) -> Kpi
 
 
 def rollups_ready() -> bool:
-    """Whether the daily rollups have been built (`rollup_rebuild`) and are kept by the case services."""
-    return RollupState.objects.exists()
+    """Whether the daily rollups have been built in full (`rollup_rebuild`) and are kept by the case services."""
+    return RollupState.objects.filter(ready=True).exists()
 
 
 def _rollup_sums(scope: _Scope, period: Period, *, every_organisation: bool = False) -> dict[Any, dict]:

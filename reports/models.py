@@ -3,7 +3,7 @@
 A row holds, for one day and one community (cases filed on a street or the county itself have a
 row of their own region), the numerators and denominators of the key figures whose events fell on
 that day, either for all work in the place (`organisation_id` 0) or for one organisation's work
-there. Rows are written only by reports/rollups.py: in full by `rollup_rebuild`, and cell by cell in
+there. Rows are written only by reports/services.py: in full by `rollup_rebuild`, and cell by cell in
 the transaction of every case service call, so a row never disagrees with the records it sums.
 """
 
@@ -65,10 +65,15 @@ class DailyRollup(models.Model):
 
 
 class RollupState(models.Model):
-    """One row once the rollups have been built in full; from then on the figures read them."""
+    """One row from the start of the first full build; once it is `ready`, the figures read the rollups.
+
+    While the first build runs (`ready` false), the case services already keep the cells it has
+    counted, so the build needs no lock on case writes from start to end.
+    """
 
     built_at = models.DateTimeField("全量生成时间")
     rows = models.PositiveIntegerField("行数", default=0)
+    ready = models.BooleanField("已生成", default=True)
 
     class Meta:
         verbose_name = "汇总状态"

@@ -11,9 +11,11 @@ figures count it live (reports/kpis.py).
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -244,51 +246,90 @@ def _lock(key: int, *, shared: bool = False) -> None:
             cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [key])
 
 
-@transaction.atomic
-def rollup_rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> int:
+# Days counted per transaction of a rebuild: a week takes about a second at 1,000,000 cases, and only
+# that long may a case service call wait for the rebuild's lock.
+REBUILD_CHUNK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """What `rollup_rebuild` did: rows written, transactions (chunks) and the longest chunk's seconds."""
+
+    rows: int
+    chunks: int
+    longest_chunk_seconds: float
+
+
+def _history_days() -> tuple[dt.date, dt.date] | None:
+    """The first and last day any case record can count on (None with no records at all)."""
+    first = min(filter(None, (
+        Case.objects.aggregate(first=Min("received_at"))["first"],
+        CaseEvent.objects.aggregate(first=Min("created_at"))["first"],
+    )), default=None)
+    if first is None:
+        return None
+    last = timezone.localdate()
+    latest = CaseEvent.objects.aggregate(last=Max("created_at"))["last"]
+    if latest is not None:
+        last = max(last, _local_day(latest))
+    return _local_day(first), last
+
+
+def _recount_days(first: dt.date, last: dt.date) -> int:
+    """Recount the rollup rows of the days `first` to `last` in one transaction; returns the rows written.
+
+    The exclusive rebuild lock waits for the case transactions refreshing cells now and holds off new
+    ones until this commits, so no refresh interleaves with the count (see `rollup_refresh_case`).
+    """
+    with transaction.atomic():
+        _lock(_REBUILD_LOCK)
+        DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
+        rows = _count(None, {first + dt.timedelta(days=n) for n in range((last - first).days + 1)})
+        _write(rows)
+    return len(rows)
+
+
+def rollup_rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> RebuildResult:
     """Count the rollup rows of the days from `start` to `end` (all days when both are None) afresh.
 
-    A full rebuild marks the rollups as ready, after which the key figures read them; a partial one
-    is allowed only once they are. Returns the number of rows written.
+    The days are counted a week per transaction, so case service calls wait at most for one week's
+    count, not for the whole rebuild. Every week is exact when it commits, and the case services keep
+    the weeks already counted (also during a first build, whose state row exists from the start), so
+    the rollups agree with the records throughout. A full rebuild marks the rollups ready at its end,
+    after which the key figures read them; a partial one is allowed only once they are.
     """
-    _lock(_REBUILD_LOCK)
     if start is None and end is None:
-        days = None
-        DailyRollup.objects.all().delete()
+        with transaction.atomic():
+            _lock(_REBUILD_LOCK)
+            if not RollupState.objects.exists():
+                RollupState.objects.create(built_at=timezone.now(), rows=0, ready=False)
+            span = _history_days()
     else:
-        if not RollupState.objects.exists():
+        if not RollupState.objects.filter(ready=True).exists():
             raise ValueError("rollups must be built in full before a range can be rebuilt")
         first = start or DailyRollup.objects.order_by("day").values_list("day", flat=True).first() or end
-        last = end or timezone.localdate()
-        days = {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
-        DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
-    written = 0
-    if days is None:
-        # Month by month, so memory stays bounded at any size of history.
-        first = min(filter(None, (
-            Case.objects.aggregate(first=Min("received_at"))["first"],
-            CaseEvent.objects.aggregate(first=Min("created_at"))["first"],
-        )), default=None)
-        if first is not None:
-            first, last = _local_day(first), timezone.localdate()
-            latest = CaseEvent.objects.aggregate(last=Max("created_at"))["last"]
-            if latest is not None:
-                last = max(last, _local_day(latest))
-            month = first.replace(day=1)
-            while month <= last:
-                following = (month + dt.timedelta(days=32)).replace(day=1)
-                chunk = {month + dt.timedelta(days=n) for n in range((following - month).days)}
-                rows = _count(None, chunk)
-                _write(rows)
-                written += len(rows)
-                month = following
-        RollupState.objects.all().delete()
-        RollupState.objects.create(built_at=timezone.now(), rows=written)
-    else:
-        rows = _count(None, days)
-        _write(rows)
-        written = len(rows)
-    return written
+        span = (first, end or timezone.localdate())
+    written, chunks, longest = 0, 0, 0.0
+    if span is not None:
+        day, last = span
+        while day <= last:
+            chunk_end = min(day + dt.timedelta(days=REBUILD_CHUNK_DAYS - 1), last)
+            started = time.perf_counter()
+            written += _recount_days(day, chunk_end)
+            chunks += 1
+            longest = max(longest, time.perf_counter() - started)
+            day = chunk_end + dt.timedelta(days=1)
+    if start is None and end is None:
+        with transaction.atomic():
+            _lock(_REBUILD_LOCK)
+            # Rows of days outside the records (left by records since deleted) go; the state says ready.
+            if span is None:
+                DailyRollup.objects.all().delete()
+            else:
+                DailyRollup.objects.exclude(day__gte=span[0], day__lte=span[1]).delete()
+            RollupState.objects.all().delete()
+            RollupState.objects.create(built_at=timezone.now(), rows=written, ready=True)
+    return RebuildResult(rows=written, chunks=chunks, longest_chunk_seconds=round(longest, 3))
 
 
 def _touched_days(case_id: int) -> tuple[str, set[dt.date]] | None:
@@ -306,8 +347,9 @@ def _touched_days(case_id: int) -> tuple[str, set[dt.date]] | None:
 def rollup_refresh_case(case_id: int) -> None:
     """Recount, inside the caller's transaction, every rollup cell `case_id` counts in (nothing while the
     rollups have not been built)."""
-    # Taken before looking at the state: a full rebuild running now holds this lock until it commits,
-    # so a change it may have missed is recounted right after (and the first build is not raced).
+    # Taken before looking at the state: a rebuild's transaction running now holds this lock until it
+    # commits, so a change its count may have missed is recounted right after. The state row exists
+    # from the start of the first build, so the weeks it has counted are kept from then on.
     _lock(_REBUILD_LOCK, shared=True)
     if not RollupState.objects.exists():
         return

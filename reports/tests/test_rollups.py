@@ -5,6 +5,7 @@ department, over several periods and moments, after a month of real case actions
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -159,5 +160,84 @@ def test_a_range_rebuild_needs_a_full_one_first(world):
     build(world)
     rollup_rebuild()
     before = _rows()
-    assert rollup_rebuild(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)) > 0
+    assert rollup_rebuild(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)).rows > 0
     assert _rows() == before
+
+
+def test_a_first_build_counts_a_week_at_a_time_and_keeps_what_moves_meanwhile(world, monkeypatch):
+    from reports import services as rollup_services
+
+    cases = build(world)
+    chunks: list[tuple[dt.date, dt.date]] = []
+    recount = rollup_services._recount_days
+
+    def recount_then_move(first: dt.date, last: dt.date) -> int:
+        written = recount(first, last)
+        chunks.append((first, last))
+        if len(chunks) == 1:
+            # Half-built rollups are not read: the figures stay live until the build ends.
+            assert not kpis.rollups_ready() and not RollupState.objects.get().ready
+            # Case A lies wholly in the week just counted; archiving it must reach that week's rows.
+            with frozen(at(2026, 12, 4, 9)):
+                record_archive(Case.objects.get(pk=cases["A"].pk), actor=None, reason="重复录入")
+        return written
+
+    monkeypatch.setattr(rollup_services, "_recount_days", recount_then_move)
+    result = rollup_services.rollup_rebuild()
+    assert chunks[0] == (dt.date(2026, 10, 30), dt.date(2026, 11, 5))  # from the first record, a week each
+    assert result.chunks == len(chunks) > 1 and all((last - first).days < 7 for first, last in chunks)
+    assert kpis.rollups_ready()
+    assert _everything(world) == _live(world)
+    kept = _rows()
+    monkeypatch.setattr(rollup_services, "_recount_days", recount)
+    rollup_rebuild()
+    assert _rows() == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_moves_while_a_rebuild_is_half_way(world, monkeypatch):
+    """The rebuild holds its lock a week at a time: a case action between two weeks does not wait."""
+    from django.db import connection
+
+    from reports import services as rollup_services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the rebuild's lock is a PostgreSQL advisory lock; SQLite has one writer at a time")
+    cases = build(world)
+    rollup_rebuild()
+    between, resume = threading.Event(), threading.Event()
+    recount, failures = rollup_services._recount_days, []
+
+    def recount_then_pause(first: dt.date, last: dt.date) -> int:
+        written = recount(first, last)
+        if not between.is_set():
+            between.set()
+            resume.wait(30)
+        return written
+
+    def rebuild() -> None:
+        try:
+            rollup_services.rollup_rebuild()
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(rollup_services, "_recount_days", recount_then_pause)
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    try:
+        assert between.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # a wait for the rebuild fails instead of hanging
+        try:
+            with frozen(at(2026, 12, 4, 9)):
+                record_archive(Case.objects.get(pk=cases["A"].pk), actor=None, reason="重复录入")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        resume.set()
+        thread.join(60)
+    assert not failures
+    assert _everything(world) == _live(world)

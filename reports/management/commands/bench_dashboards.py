@@ -87,7 +87,7 @@ class Command(BaseCommand):
         county = Region.objects.filter(code=opts["county"]).first()
         if county is None:
             raise CommandError("先运行 generate_load 生成压测数据")
-        state = RollupState.objects.first()
+        state = RollupState.objects.filter(ready=True).first()
         if state is None:
             raise CommandError("每日汇总尚未生成：先运行 python manage.py rollup_rebuild")
         community = Region.objects.filter(code__startswith=county.code, level=Level.COMMUNITY).order_by("code").first()
