@@ -22,7 +22,7 @@ from ninja import Router, Schema, Status
 
 from accounts.models import Role, User
 from api.errors import ApiError, not_found
-from api.schemas import ErrorOut
+from api.schemas import ErrorOut, RegionBrief
 from categories.models import UrgencyLevel
 from categories.selectors import category_by_code
 from core.pii import mask_address, mask_phone
@@ -74,11 +74,6 @@ class CaseCreatedOut(Schema):
     tracking_code: str
     status: str
     version: int
-
-
-class RegionRef(Schema):
-    code: str
-    name: str
 
 
 class CategoryRef(Schema):
@@ -158,7 +153,7 @@ class CaseOut(Schema):
     channel: str
     title: str
     description: str
-    region: RegionRef
+    region: RegionBrief
     address: str
     lat: Decimal | None
     long: Decimal | None

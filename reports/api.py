@@ -3,21 +3,21 @@
 from ninja import Router, Schema
 
 from api.errors import not_found
-from api.schemas import ErrorOut
+from api.schemas import ErrorOut, RegionBrief
 
 from .selectors import figures_for, figures_region
 
 router = Router(tags=["reports"])
 
 
-class RegionRef(Schema):
-    code: str
-    name: str
+class RegionWithLevel(RegionBrief):
+    """A region with its level (county, street, community, grid): the figures differ by level."""
+
     level: str
 
 
 class FiguresOut(Schema):
-    region: RegionRef
+    region: RegionWithLevel
     agency_party_orgs_linked: int
     two_new_orgs_linked: int
     cultural_activity_centers: int
