@@ -12,7 +12,6 @@ otherwise): with the local-memory cache each process counts on its own, which ma
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -20,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+from core.security import client_address
 
 DEFAULT_INTAKE_LIMIT = 30
 DEFAULT_INTAKE_WINDOW_SECONDS = 600
@@ -60,21 +61,6 @@ def intake_limit() -> Limit:
     )
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's address: `REMOTE_ADDR`, or the header a trusted proxy sets (`CLIENT_ADDRESS_HEADER`).
-
-    Clients can send any header themselves, so the header is read only when a deployment names it.
-    """
-    header = getattr(settings, "CLIENT_ADDRESS_HEADER", "")
-    if header:
-        raw = request.headers.get(header, "").split(",")[0].strip()
-        try:
-            return str(ipaddress.ip_address(raw))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def hit(request: HttpRequest, scope: str, limit: Limit, *, now: float | None = None) -> Verdict:
     """Count one request of `scope` from the request's address; refuse it once the window is used up."""
     if limit.count <= 0:
@@ -82,7 +68,7 @@ def hit(request: HttpRequest, scope: str, limit: Limit, *, now: float | None = N
     now = time.time() if now is None else now
     window = int(now // limit.window_seconds)
     retry_after = max(1, int((window + 1) * limit.window_seconds - now))
-    key = f"ratelimit:{scope}:{client_address(request)}:{window}"
+    key = f"ratelimit:{scope}:{client_address(request) or 'unknown'}:{window}"
     cache.add(key, 0, timeout=limit.window_seconds + 1)
     try:
         count = cache.incr(key)

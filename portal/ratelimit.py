@@ -1,8 +1,10 @@
 """A fixed-window limit on tracking-code lookups per client address, kept in the cache.
 
 Tracking codes are random and long, so guessing one is hopeless at this rate; the limit makes sure
-nobody can try. With several app processes the cache must be shared (`GONGZHI_CACHE=database`;
-`check --deploy` warns otherwise); with the local-memory cache each process counts on its own.
+nobody can try. The address is `core.security.client_address`, as for the sign-in lockout: behind a
+reverse proxy, the header `GONGZHI_CLIENT_ADDRESS_HEADER` names. With several app processes the cache
+must be shared (`GONGZHI_CACHE=database`; `check --deploy` warns otherwise); with the local-memory
+cache each process counts on its own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from core.security import client_address
 
 DEFAULT_LIMIT = 30
 DEFAULT_WINDOW_SECONDS = 10 * 60
@@ -25,17 +29,8 @@ def lookup_window_seconds() -> int:
     return int(getattr(settings, "PORTAL_TRACK_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS))
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address the request came from, as the web server saw it.
-
-    Forwarded headers are not trusted here: any client can write them. A deployment behind a proxy
-    passes the real address into REMOTE_ADDR at the proxy.
-    """
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _key(request: HttpRequest) -> str:
-    return f"portal:track-lookups:{client_address(request)}"
+    return f"portal:track-lookups:{client_address(request) or 'unknown'}"
 
 
 def allow_lookup(request: HttpRequest) -> bool:

@@ -49,22 +49,22 @@ def test_the_deploy_check_warns_when_each_process_keeps_its_own_cache(settings):
     assert "gongzhi.W003" not in ids(run_checks(include_deployment_checks=True))
 
 
-def test_an_unknown_cache_kind_stops_the_start():
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "GONGZHI_"))}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], env={**env, **PRODUCTION_ENV, "GONGZHI_CACHE": "redis"},
+def _manage_in_production(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`manage.py *args` in the environment of a production server: none of the test run's variables."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "GONGZHI_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], env={**clean, **PRODUCTION_ENV, **env},
         capture_output=True, text=True, cwd=django_settings.BASE_DIR,
     )
+
+
+def test_an_unknown_cache_kind_stops_the_start():
+    result = _manage_in_production("check", GONGZHI_CACHE="redis")
     assert result.returncode != 0 and "GONGZHI_CACHE must be 'local' or 'database'" in result.stderr
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warning():
-    # The environment of a production server: none of the test run's variables.
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "GONGZHI_"))}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={**env, **PRODUCTION_ENV}, capture_output=True, text=True, cwd=django_settings.BASE_DIR,
-    )
+    result = _manage_in_production("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

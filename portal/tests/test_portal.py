@@ -295,6 +295,16 @@ def test_lookups_are_limited_per_address(client, tree, settings):
     assert client.get(TRACK, {"code": "ABCDEFGHJK"}, REMOTE_ADDR="10.0.0.9").status_code == 429
 
 
+def test_behind_a_proxy_each_client_counts_apart(client, tree, settings):
+    # Every request arrives from the proxy; the header it sets tells the residents apart.
+    settings.PORTAL_TRACK_LIMIT = 1
+    settings.CLIENT_ADDRESS_HEADER = "X-Real-IP"
+    lookup = {"code": "ABCDEFGHJK"}
+    assert client.get(TRACK, lookup, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7").status_code == 200
+    assert client.get(TRACK, lookup, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7").status_code == 429
+    assert client.get(TRACK, lookup, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.8").status_code == 200
+
+
 def test_the_default_limit_is_thirty_lookups(client, tree):
     for _ in range(30):
         assert client.get(TRACK, {"code": "ABCDEFGHJK"}).status_code == 200

@@ -42,6 +42,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -156,21 +157,8 @@ def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
-def _postgres_pids() -> list[int]:
-    """Every PostgreSQL server process on the machine: the backends and the writers behind them."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    found = []
+def _processes() -> Iterator[tuple[int, str, int]]:
+    """(pid, command name, parent pid) of every process on the machine that can still be read."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -178,10 +166,18 @@ def _children(pid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        # The command name is in parentheses and may contain spaces; the parent id follows it.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return sorted(found)
+        # The command name is in parentheses and may contain spaces; the state and parent id follow it.
+        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        yield int(entry.name), name, int(rest.split()[1])
+
+
+def _postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on the machine: the backends and the writers behind them."""
+    return [pid for pid, name, _ in _processes() if name == "postgres"]
+
+
+def _children(pid: int) -> list[int]:
+    return sorted(child for child, _, parent in _processes() if parent == pid)
 
 
 class Command(BaseCommand):
