@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.models import REGION_STAFF_ROLES, Role
-from accounts.permissions import MANAGER_ROLES
+from regions.permissions import MANAGER_ROLES
 from regions.selectors import scope_root, sees_everything
 
 from .models import Assignment, Case, CaseReporter, WhistleSummons

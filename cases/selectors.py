@@ -611,7 +611,7 @@ def dispatch_candidates(user: User, case: Case) -> DispatchCandidates:
 def owner_candidates(case: Case) -> QuerySet[User]:
     """Active community, street and county staff whose region contains the case: who may become its
     首问责任人."""
-    from accounts.permissions import MANAGER_ROLES
+    from regions.permissions import MANAGER_ROLES
 
     code = case.region.code
     prefixes = [code[:n] for n in (2, 4, 6, 9, 12, 15, 18) if n <= len(code)]

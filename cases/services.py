@@ -38,7 +38,6 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import REGION_STAFF_ROLES, Role, User
-from accounts.permissions import MANAGER_ROLES
 from categories.models import HANDLER_KINDS, Category, UrgencyLevel
 from categories.selectors import category_by_code, departments_for, public_categories, urgency_for
 from core import audit, pii
@@ -46,6 +45,7 @@ from core.db import retry_sqlite_locks
 from core.models import AuditEvent
 from organisations.models import Organisation, PartyMember
 from regions.models import CODE_LENGTHS, Facility, Level, Region
+from regions.permissions import MANAGER_ROLES
 from regions.selectors import facilities_visible_to, scope_root
 from workcalendar.limits import Deadline, TimeLimit
 from workcalendar.selectors import deadline_after

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
-from accounts.permissions import can_export_rosters, can_import_rosters
 from core import audit
 from core.models import AuditEvent
+from regions.permissions import can_export_rosters, can_import_rosters
 from regions.selectors import scope_root, sees_everything
 
 from . import excel, selectors

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.permissions import can_manage_region
 from core import pii
 from core.validators import id_number_birth_date, validate_id_number, validate_mainland_mobile
 from regions.models import Level, Region
+from regions.permissions import can_manage_region
 from regions.selectors import regions_visible_to
 
 from . import selectors, services

@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from core.forms import add_service_errors
 from core.navigation import STAFF
+from regions.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from regions.selectors import has_console_scope
 
 from . import selectors, services

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from core import pii
+from regions.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from regions.selectors import scope_root, sees_everything
 
 from . import minors, selectors, services

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import REGION_STAFF_ROLES, Role
+from core.roles import REGION_STAFF_ROLES, Role
 
 from .models import CODE_LENGTHS, Facility, Level, Region
 

@@ -14,12 +14,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import can_manage_region
 from core.forms import add_service_errors
 from organisations.selectors import organisations_visible_to
 
 from . import selectors, services
 from .forms import FacilityFilterForm, FacilityForm
+from .permissions import can_manage_region
 
 PAGE_SIZE = 50
 

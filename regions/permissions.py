@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from regions.models import Region
-from regions.selectors import scope_root, sees_everything
+from core.roles import Role
 
-from .models import Role
+from .models import Region
+from .selectors import scope_root, sees_everything
 
 # Staff who run a place: they may create and change records in their own subtree.
 MANAGER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF)
