@@ -228,7 +228,11 @@ AUDIT_RETENTION_MIN_MONTHS = 6
 API_TOKEN_TTL_HOURS = int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", "12"))
 
 # Text messages to residents: the class that sends them (a gateway's adapter); the default only logs.
+# `check --deploy` refuses the logging one outside the demo.
 GONGZHI_SMS_BACKEND = os.environ.get("GONGZHI_SMS_BACKEND", "notifications.sms.LoggingSmsBackend")
+# The HTTP gateway of `notifications.sms.HttpSmsBackend` and its bearer token.
+GONGZHI_SMS_GATEWAY_URL = os.environ.get("GONGZHI_SMS_GATEWAY_URL", "")
+GONGZHI_SMS_GATEWAY_TOKEN = os.environ.get("GONGZHI_SMS_GATEWAY_TOKEN", "")
 # How many hours before a deadline `run_clocks` reminds the body that must meet it.
 GONGZHI_REMINDER_HOURS = int(os.environ.get("GONGZHI_REMINDER_HOURS", "4"))
 

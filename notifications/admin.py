@@ -30,8 +30,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "phone_masked", "case", "sent_at", "attempts", "last_error")
-    list_filter = ("sent_at",)
+    list_display = ("created_at", "phone_masked", "case", "status", "status_at", "sent_at", "attempts", "last_error")
+    list_filter = ("status",)
     search_fields = ("text",)
     list_select_related = ("case",)
     exclude = ("reporter",)  # the reporter's record holds the plain phone number

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .sms import SmsStatus
+
 
 class Notification(models.Model):
     """One message in a staff member's inbox."""
@@ -80,6 +82,9 @@ class SmsMessage(models.Model):
     dedupe_key = models.CharField("去重键", max_length=200, unique=True, editable=False)
     created_at = models.DateTimeField("生成时间", default=timezone.now)
     claimed_at = models.DateTimeField("发送开始时间", null=True, blank=True)
+    # Only a gateway that accepted the message sets `sent_at`; the logging backend leaves it empty.
+    status = models.CharField("状态", max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
+    status_at = models.DateTimeField("状态时间", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     last_error = models.CharField("最近一次错误", max_length=500, blank=True)
@@ -88,7 +93,7 @@ class SmsMessage(models.Model):
         verbose_name = "短信"
         verbose_name_plural = "短信"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["sent_at", "attempts"], name="sms_pending")]
+        indexes = [models.Index(fields=["status", "attempts"], name="sms_pending_status")]
 
     def __str__(self) -> str:
         return f"{self.phone_masked} · {self.text[:20]}"

@@ -37,7 +37,7 @@ from .selectors import (
     owner_recipients,
     street_staff_for,
 )
-from .sms import get_backend
+from .sms import SmsStatus, get_backend
 
 logger = logging.getLogger("gongzhi.notifications")
 
@@ -416,27 +416,36 @@ def queue_reporter_sms(event: CaseEvent, *, now: dt.datetime) -> list[SmsMessage
 
 
 def sms_deliver(message: SmsMessage, *, now: dt.datetime | None = None) -> bool:
-    """Send one queued text message through the configured backend; True if it went out now.
+    """Hand one queued text message to the configured backend; True if the backend took it now.
 
     The message is claimed first (one UPDATE), so two processes never both send it; a failed send
-    releases the claim and keeps the error for the next try. A delivered notice is marked sent on the
-    reporter's tracking page.
+    releases the claim and keeps the error for the next try (the last allowed try marks it failed). Only a
+    gateway's acceptance marks the message and its notice sent; the logging backend marks it `logged`.
     """
     now = now or timezone.now()
     claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SMS_CLAIM_TIMEOUT)
-    claimed = SmsMessage.objects.filter(claimable, pk=message.pk, sent_at__isnull=True).update(
+    claimed = SmsMessage.objects.filter(claimable, pk=message.pk, status=SmsStatus.QUEUED).update(
         claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
     phone = CaseReporter.objects.filter(pk=message.reporter_id).values_list("contact_phone", flat=True).first()
     try:
-        get_backend().send(phone or "", message.text)
+        status = get_backend().send(phone or "", message.text)
+        if status not in (SmsStatus.SENT, SmsStatus.LOGGED):
+            raise TypeError(f"短信通道返回了未知状态：{status!r}")
     except Exception as exc:  # a gateway may fail in any way; the message stays queued
         logger.warning("短信发送失败（%s）：%s", message.phone_masked, exc)
         SmsMessage.objects.filter(pk=message.pk).update(claimed_at=None, last_error=str(exc)[:500])
+        # The last allowed try gives the message up (the count is the stored one, not this copy's).
+        SmsMessage.objects.filter(pk=message.pk, attempts__gte=SMS_MAX_ATTEMPTS).update(
+            status=SmsStatus.FAILED, status_at=now
+        )
         return False
-    SmsMessage.objects.filter(pk=message.pk).update(sent_at=now, last_error="")
+    if status == SmsStatus.LOGGED:  # recorded only: nothing reached the reporter
+        SmsMessage.objects.filter(pk=message.pk).update(status=status, status_at=now, last_error="")
+        return True
+    SmsMessage.objects.filter(pk=message.pk).update(status=status, status_at=now, sent_at=now, last_error="")
     if message.notice_id is not None:
         ReporterNotice.objects.filter(pk=message.notice_id, sent_at__isnull=True).update(sent_at=now)
     return True
@@ -446,7 +455,7 @@ def sms_deliver_pending(*, now: dt.datetime | None = None, limit: int = 1000) ->
     """Try once each queued text message that has not gone out (up to `limit`, oldest first, and at most
     `SMS_MAX_ATTEMPTS` times over all runs); returns how many went out."""
     now = now or timezone.now()
-    pending = SmsMessage.objects.filter(sent_at__isnull=True, attempts__lt=SMS_MAX_ATTEMPTS).order_by("pk")[:limit]
+    pending = SmsMessage.objects.filter(status=SmsStatus.QUEUED, attempts__lt=SMS_MAX_ATTEMPTS).order_by("pk")[:limit]
     return sum(1 for message in list(pending) if sms_deliver(message, now=now))
 
 

@@ -15,7 +15,8 @@ from regions.demo import DEMO_PASSWORD
 PRODUCTION_ENV = dict(
     GONGZHI_DEMO="false", GONGZHI_SECRET_KEY=secrets.token_urlsafe(64), GONGZHI_PII_INDEX_KEY="ci-index-key",
     GONGZHI_PII_KEYS="ZGVtby1vbmx5LXBpaS1rZXktMDEyMzQ1Njc4OWFiY2Q=", GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
-    GONGZHI_CACHE="database",
+    GONGZHI_CACHE="database", GONGZHI_SMS_BACKEND="notifications.sms.HttpSmsBackend",
+    GONGZHI_SMS_GATEWAY_URL="https://sms.example.gov.cn/send",
 )
 
 

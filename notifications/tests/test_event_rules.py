@@ -103,8 +103,10 @@ def test_a_rejection_texts_the_reporter_and_logs_the_number_masked(world, outbox
     assert "不予受理" in sms.text and "属于司法程序事项" in sms.text and case.tracking_code in sms.text
     assert "139****2222" in caplog.text and "13900002222" not in caplog.text
     stored = SmsMessage.objects.get()
-    assert stored.sent_at is not None and stored.phone_masked == "139****2222"
-    assert ReporterNotice.objects.get(case=case).sent_at is not None
+    # The logging backend sent nothing: the record says so, and the notice is not marked sent.
+    assert stored.status == "logged" and stored.status_at is not None and stored.sent_at is None
+    assert stored.get_status_display() == "已记录（未发送）" and stored.phone_masked == "139****2222"
+    assert ReporterNotice.objects.get(case=case).sent_at is None
 
 
 def test_a_closure_texts_the_reporter(world, outbox):
