@@ -24,8 +24,10 @@ run: install
 	$(PY) manage.py routing_followup --loop & follow=$$!; trap 'kill $$follow 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Parallel on every core; browser tests run on one worker of their own (conftest.py groups them).
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 lint: install
 	$(VENV)/bin/ruff check .

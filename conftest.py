@@ -99,6 +99,19 @@ def build_users(tree: Tree) -> dict[str, User]:
     return {name: User.objects.create_user(username=name, password=PASSWORD, **spec) for name, spec in specs.items()}
 
 
+def require_data(*paths) -> None:
+    """Skips the calling test when a public data file is missing; fails it instead under GONGZHI_REQUIRE_DATA=1.
+
+    CI sets the variable, so a data set that went missing shows as a failure, not as a quiet skip.
+    """
+    missing = [str(path) for path in paths if not os.path.exists(path)]
+    if not missing:
+        return
+    if os.environ.get("GONGZHI_REQUIRE_DATA") == "1":
+        pytest.fail(f"public data file missing, and this run requires it: {', '.join(missing)}")
+    pytest.skip(f"public data file not present: {', '.join(missing)}")
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium, never a downloaded browser; no background traffic to the internet."""
@@ -115,3 +128,11 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync", "--no-first-run", "--disable-quic",
         ],
     }
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Browser tests share one xdist worker (`--dist loadgroup`), so only one Chromium runs at a time."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from categories import selectors, services
 from categories.models import Category
+from conftest import require_data
 from core.models import AuditEvent
 
 REAL_FILE = Path(settings.BASE_DIR).parent / "shared" / "data" / "complaints" / "附件1.xlsx"
@@ -33,8 +34,7 @@ def write_xlsx(path: Path, rows: list[list], *, merge: list[str] = ()) -> Path:
 
 @pytest.fixture
 def real_file() -> Path:
-    if not REAL_FILE.exists():
-        pytest.skip(f"the public category list is not present at {REAL_FILE}")
+    require_data(REAL_FILE)
     return REAL_FILE
 
 
