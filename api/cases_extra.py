@@ -22,9 +22,9 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from accounts.models import Role
 from cases.api import AssignmentOut, EventOut, WhistleOut
 from cases.models import Assignment, Case, Extension, Rating, RatingResult, Whistle
+from cases.permissions import sees_internal_detail
 from cases.selectors import PUBLIC_EVENT_LABELS, case_visible, handling_list, whistle_board
 from cases.workflow import Status
 
@@ -109,8 +109,9 @@ def _case_or_404(request, case_id: int) -> Case:
     return case
 
 
-def _is_resident(request) -> bool:
-    return request.user.role == Role.RESIDENT
+def _public_view(request, case: Case) -> bool:
+    # By relation to the case, not by role: a party member who only reported it sees what a resident sees.
+    return not sees_internal_detail(request.user, case)
 
 
 def _case_ref(case: Case) -> dict:
@@ -153,10 +154,10 @@ def _empty() -> dict:
 
 @case_router.get("/{case_id}/events", response={200: EventListOut, 400: ErrorOut, 404: ErrorOut})
 def list_case_events(request, case_id: int, cursor: str | None = cursor_param(), limit: int = limit_param()):
-    """The case's history in order (`seq`). A resident sees the public steps only, without names or notes."""
+    """The case's history in order (`seq`). A reporter sees the public steps only, without names or notes."""
     case = _case_or_404(request, case_id)
     qs = case.events.select_related("actor")
-    resident = _is_resident(request)
+    resident = _public_view(request, case)
     if resident:
         qs = qs.filter(action__in=list(PUBLIC_EVENT_LABELS))
     page = paginate(qs, BY_SEQ, cursor=cursor, limit=limit)
@@ -173,7 +174,7 @@ def list_case_events(request, case_id: int, cursor: str | None = cursor_param(),
 def list_case_assignments(request, case_id: int, cursor: str | None = cursor_param(), limit: int = limit_param()):
     """Every body the case was dispatched to, in the order of dispatch, with its clocks and reply."""
     case = _case_or_404(request, case_id)
-    if _is_resident(request):
+    if _public_view(request, case):
         return _empty()
     qs = case.assignments.select_related("organisation", "facility", "party_member__person").prefetch_related(
         "extensions"
@@ -186,7 +187,7 @@ def list_case_assignments(request, case_id: int, cursor: str | None = cursor_par
 def list_case_whistles(request, case_id: int, cursor: str | None = cursor_param(), limit: int = limit_param()):
     """Whistles blown on the case (社区吹哨) with each summoned department's report-in and score."""
     case = _case_or_404(request, case_id)
-    if _is_resident(request):
+    if _public_view(request, case):
         return _empty()
     qs = case.whistles.prefetch_related("summons__organisation")
     page = paginate(qs, BY_ID, cursor=cursor, limit=limit)

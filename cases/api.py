@@ -12,7 +12,7 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,17 +20,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from ninja import Router, Schema, Status
 
-from accounts.models import Role, User
+from accounts.models import User
 from api.errors import ApiError, not_found
 from api.schemas import ErrorOut, RegionBrief
 from categories.models import UrgencyLevel
 from categories.selectors import category_by_code
 from core.pii import mask_address, mask_phone
-from organisations.models import Organisation, PartyMember
-from regions.models import Facility
 
 from . import workflow
 from .models import Assignment, Case, Channel, Extension, Kind, WhistleSummons
+from .permissions import sees_internal_detail
 from .selectors import (
     PUBLIC_EVENT_LABELS,
     case_assignments,
@@ -38,6 +37,8 @@ from .selectors import (
     case_visible,
     case_whistles,
     cases_visible_to,
+    dispatch_candidates,
+    owner_candidates,
 )
 from .services import TRANSITIONS, AssigneeSpec, case_submit
 from .workflow import StaleVersion, TransitionNotAllowed
@@ -259,7 +260,7 @@ def _assignee_type(assignment: Assignment) -> tuple[str, int]:
 
 
 def _detail(case: Case, *, full: bool = True) -> dict:
-    """The case as the API shows it; a resident (`full=False`) sees their case without internal detail:
+    """The case as the API shows it; a reporter (`full=False`) sees their case without internal detail:
     no assignments, whistles, staff names or handling notes, only the public steps."""
     if not full:
         return {**_detail_base(case), "assignments": [], "whistles": [], "events": [
@@ -348,16 +349,44 @@ def _one(model, ident: int | None, name: str, label: str, **scope) -> Any:
     return found
 
 
-def _assignees(payload: TransitionIn) -> list[AssigneeSpec]:
+def _among(records: Iterable[Any], ident: int | None, name: str, label: str) -> Any:
+    """The record `ident` among those the caller may name here; anything else reads as not existing.
+
+    Dispatch targets are looked up among the case's candidates (`dispatch_candidates`), never by raw id,
+    so an id outside the caller's reach answers exactly as an unknown id and no name comes back.
+    """
+    if ident is None:
+        return None
+    for record in records:
+        if record.pk == ident:
+            return record
+    raise ValidationError({name: [f"{label}不存在"]})
+
+
+def _assignees(payload: TransitionIn, case: Case, user) -> list[AssigneeSpec]:
+    if not payload.assignees:
+        return []
+    candidates = dispatch_candidates(user, case)
     specs = []
     for item in payload.assignees:
         specs.append(AssigneeSpec(
-            organisation=_one(Organisation, item.organisation, "assignees", "单位"),
-            facility=_one(Facility, item.facility, "assignees", "服务站点"),
-            party_member=_one(PartyMember, item.party_member, "assignees", "党员"),
+            organisation=_among(candidates.organisations, item.organisation, "assignees", "单位"),
+            facility=_among(candidates.facilities, item.facility, "assignees", "服务站点"),
+            party_member=_among(candidates.party_members, item.party_member, "assignees", "党员"),
             role=item.role, finish_due=item.finish_due,
         ))
     return specs
+
+
+def _candidate_organisations(p_ids: list[int], case: Case, user) -> list:
+    organisations = dispatch_candidates(user, case).organisations if p_ids else []
+    return [_among(organisations, ident, "organisations", "单位") for ident in p_ids]
+
+
+def _candidate_organisation(ident: int | None, case: Case, user):
+    if ident is None:
+        return None
+    return _among(dispatch_candidates(user, case).organisations, ident, "organisation", "单位")
 
 
 def _classify_args(p: TransitionIn, case: Case, user) -> dict:
@@ -384,11 +413,11 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
     "merge": lambda p, case, user: {
         "survivor": cases_visible_to(user).filter(pk=p.survivor).first() if p.survivor else None, "note": p.note,
     },
-    "dispatch": lambda p, case, user: {"assignees": _assignees(p), "note": p.note},
+    "dispatch": lambda p, case, user: {"assignees": _assignees(p, case, user), "note": p.note},
     "accept": lambda p, case, user: {"assignment": _assignment(p, case), "note": p.note},
     "return": lambda p, case, user: {"assignment": _assignment(p, case), "reason": p.reason},
     "arbitrate": lambda p, case, user: {
-        "assignment": _assignment(p, case), "organisation": _one(Organisation, p.organisation, "organisation", "单位"),
+        "assignment": _assignment(p, case), "organisation": _candidate_organisation(p.organisation, case, user),
         "note": p.note,
     },
     "request_extension": lambda p, case, user: {
@@ -411,7 +440,7 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
     "resume": lambda p, case, user: {"decision": p.decision, "note": p.note},
     "whistle": lambda p, case, user: {
         "reasons": p.reasons, "note": p.note,
-        "organisations": [_one(Organisation, ident, "organisations", "单位") for ident in p.organisations],
+        "organisations": _candidate_organisations(p.organisations, case, user),
     },
     "report_in": lambda p, case, user: {
         "summons": _one(WhistleSummons, p.summons, "summons", "吹哨报到", whistle__case=case), "note": p.note,
@@ -421,7 +450,8 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
         "comment": p.comment,
     },
     "transfer_owner": lambda p, case, user: {
-        "owner": _one(User, p.owner, "owner", "工作人员"), "reason": p.reason,
+        "owner": _one(User, p.owner, "owner", "工作人员", pk__in=owner_candidates(case).values("pk")),
+        "reason": p.reason,
     },
 }
 
@@ -485,11 +515,12 @@ def list_cases(
 def get_case(request, case_id: int):
     """One case with its assignments, whistles and history; the contact phone is masked.
 
-    A resident sees their own case without the internal detail (see `_detail`)."""
+    Internal detail (see `_detail`) goes only to those related to the case by their work on it
+    (`sees_internal_detail`); a reporter of any role sees the public view."""
     case = case_visible(request.user, case_id)
     if case is None:
         raise not_found("事项不存在或无权访问")
-    return _detail(case, full=request.user.role != Role.RESIDENT)
+    return _detail(case, full=sees_internal_detail(request.user, case))
 
 
 @router.post(

@@ -103,3 +103,26 @@ def actor_kinds(
     if Who.REPORTER in wanted and is_reporter(user, case, tracking_code):
         kinds.add(Who.REPORTER)
     return kinds
+
+
+def sees_internal_detail(user, case: Case) -> bool:
+    """Whether `user` sees a case's assignments, whistles, staff names and handling notes.
+
+    Decided by the user's relation to the case, not by role: staff whose area holds it (grid workers
+    included), a body it was assigned to, a department summoned by its whistle. Whoever only reported
+    the case — a resident, a party member, staff of another place — sees the public view.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if sees_everything(user):
+        return True
+    if user.role in REGION_STAFF_ROLES and user.region_id is not None:
+        if case.region.code.startswith(user.region.code):
+            return True
+    assignments = case.assignments.select_related("facility")
+    if any(is_assignee(user, assignment) for assignment in assignments):
+        return True
+    return (
+        user.role == Role.DEPARTMENT_HANDLER and user.organisation_id is not None
+        and WhistleSummons.objects.filter(whistle__case=case, organisation_id=user.organisation_id).exists()
+    )

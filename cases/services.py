@@ -765,14 +765,14 @@ def _assignee_error(spec: AssigneeSpec, case: Case, actor) -> str:
         if facility.is_archived or facility.kind not in ASSIGNABLE_FACILITY_KINDS:
             return f"“{facility.name}”不能承办事项"
         if not facilities_visible_to(actor).filter(pk=facility.pk).exists():
-            return f"“{facility.name}”不在您的辖区内"
+            return "所选服务站点不在您的辖区内"
     else:
         member = spec.party_member
         if case.kind != Kind.DIFFICULTY:
             return "帮扶党员只能承办困难类事项"
         community = member.registered_community
         if member.is_archived or community is None or not community.contains(case.region):
-            return f"党员“{member}”未在本社区报到"
+            return "所选党员未在本社区报到"
     if spec.finish_due is not None and spec.finish_due <= timezone.now():
         return "办结期限不能早于现在"
     return ""
