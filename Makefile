@@ -24,8 +24,10 @@ run: install
 	$(PY) manage.py routing_followup --loop & follow=$$!; trap 'kill $$follow 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# In parallel on every core; tests sharing a heavy module fixture or the browser stay on one worker
+# (xdist_group). The 25 slowest tests are listed at the end (docs/testing.md).
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup --durations=25
 
 lint: install
 	$(VENV)/bin/ruff check .

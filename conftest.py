@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from organisations import services as org_services
 from organisations.models import Organisation
 from regions import services as region_services
+from tests.needs import missing
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -104,9 +105,8 @@ def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium, never a downloaded browser; no background traffic to the internet."""
     executable = shutil.which("chromium")
     if executable is None:
-        if os.environ.get("GONGZHI_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is not installed, and this run requires the browser tests")
-        pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+        missing("chromium is not installed (apt-get install chromium fonts-noto-cjk)",
+                required_by="GONGZHI_REQUIRE_BROWSER")
     return {
         **browser_type_launch_args,
         "executable_path": executable,
