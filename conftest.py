@@ -100,6 +100,30 @@ def build_users(tree: Tree) -> dict[str, User]:
     return {name: User.objects.create_user(username=name, password=PASSWORD, **spec) for name, spec in specs.items()}
 
 
+# Under `make test` (pytest -n auto --dist loadgroup) the tests whose node id starts with one of these run on
+# one worker together: the browser tests, so one Chromium runs at a time on a two-core machine; a module whose
+# module-scoped fixture is costly, so it is built once per run instead of once per worker. Every other test
+# goes to whichever worker is free. (The groups are named here by path, not by `xdist_group` marks: the
+# scheduler sees only node ids, and xdist's group suffix on them does not reach it under pytest 9.)
+SHARED_WORKER = {
+    "tests/browser/": "browser",
+    "regions/tests/test_demo.py": "demo county",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Scheduling by the groups of SHARED_WORKER, the largest groups first."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedWorkerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((group for prefix, group in SHARED_WORKER.items() if nodeid.startswith(prefix)), nodeid)
+
+    return SharedWorkerScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium, never a downloaded browser; no background traffic to the internet."""

@@ -25,11 +25,3 @@ def console_errors(page):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     return errors
 
-
-def pytest_collection_modifyitems(config, items):
-    """Under `pytest -n` every browser test runs on one worker (`--dist loadgroup`): one Chromium at a time
-    on a two-core machine, started once per run instead of once per worker."""
-    group = pytest.mark.xdist_group("browser")
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(group)
