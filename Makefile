@@ -24,10 +24,10 @@ run: install
 	$(PY) manage.py routing_followup --loop & follow=$$!; trap 'kill $$follow 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Parallel on every core; browser tests run on one worker of their own (conftest.py groups them).
-TEST_WORKERS ?= auto
+# In parallel on every core; the browser tests and modules sharing a heavy fixture each stay on one
+# worker (conftest.SHARED_WORKER). The 25 slowest tests are listed at the end (docs/testing.md).
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
+	$(PY) -m pytest -n auto --dist loadgroup --durations=25
 
 lint: install
 	$(VENV)/bin/ruff check .

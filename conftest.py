@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from organisations import services as org_services
 from organisations.models import Organisation
 from regions import services as region_services
+from tests.needs import missing
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -99,17 +100,28 @@ def build_users(tree: Tree) -> dict[str, User]:
     return {name: User.objects.create_user(username=name, password=PASSWORD, **spec) for name, spec in specs.items()}
 
 
-def require_data(*paths) -> None:
-    """Skips the calling test when a public data file is missing; fails it instead under GONGZHI_REQUIRE_DATA=1.
+# Under `make test` (pytest -n auto --dist loadgroup) the tests whose node id starts with one of these run on
+# one worker together: the browser tests, so one Chromium runs at a time on a two-core machine; a module whose
+# module-scoped fixture is costly, so it is built once per run instead of once per worker. Every other test
+# goes to whichever worker is free. (The groups are named here by path, not by `xdist_group` marks: the
+# scheduler sees only node ids, and xdist's group suffix on them does not reach it under pytest 9.)
+SHARED_WORKER = {
+    "tests/browser/": "browser",
+    "regions/tests/test_demo.py": "demo county",
+}
 
-    CI sets the variable, so a data set that went missing shows as a failure, not as a quiet skip.
-    """
-    missing = [str(path) for path in paths if not os.path.exists(path)]
-    if not missing:
-        return
-    if os.environ.get("GONGZHI_REQUIRE_DATA") == "1":
-        pytest.fail(f"public data file missing, and this run requires it: {', '.join(missing)}")
-    pytest.skip(f"public data file not present: {', '.join(missing)}")
+
+def pytest_xdist_make_scheduler(config, log):
+    """Scheduling by the groups of SHARED_WORKER, the largest groups first."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedWorkerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((group for prefix, group in SHARED_WORKER.items() if nodeid.startswith(prefix)), nodeid)
+
+    return SharedWorkerScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -117,9 +129,8 @@ def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium, never a downloaded browser; no background traffic to the internet."""
     executable = shutil.which("chromium")
     if executable is None:
-        if os.environ.get("GONGZHI_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is not installed, and this run requires the browser tests")
-        pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+        missing("chromium is not installed (apt-get install chromium fonts-noto-cjk)",
+                required_by="GONGZHI_REQUIRE_BROWSER")
     return {
         **browser_type_launch_args,
         "executable_path": executable,
@@ -128,11 +139,3 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync", "--no-first-run", "--disable-quic",
         ],
     }
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Browser tests share one xdist worker (`--dist loadgroup`), so only one Chromium runs at a time."""
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))

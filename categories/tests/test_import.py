@@ -6,16 +6,14 @@ import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from categories import selectors, services
 from categories.models import Category
-from conftest import require_data
 from core.models import AuditEvent
+from tests.needs import data_file
 
-REAL_FILE = Path(settings.BASE_DIR).parent / "shared" / "data" / "complaints" / "附件1.xlsx"
 HEADER = ["一级分类", "二级分类", "三级分类"]
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +32,7 @@ def write_xlsx(path: Path, rows: list[list], *, merge: list[str] = ()) -> Path:
 
 @pytest.fixture
 def real_file() -> Path:
-    require_data(REAL_FILE)
-    return REAL_FILE
+    return data_file("complaints", "附件1.xlsx")
 
 
 def test_the_real_list_has_15_118_517_categories(real_file, users):

@@ -44,6 +44,8 @@ COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position,
                   CaseEvent, Assignment, Rating, Whistle)
 
 
+# The demo county takes about two minutes to load: every test of this module runs on one worker (conftest
+# SHARED_WORKER), so the module-scoped load below happens once per run, not once per worker.
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The demo county, loaded once for this module and rolled back after it."""

@@ -8,25 +8,20 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from conftest import require_data
 from routing import evaluation
+from tests.needs import DATA_DIR, data_file
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "complaints"
-MESSAGES = DATA / "附件2.xlsx"
-CATEGORIES = DATA / "附件1.xlsx"
-
+MESSAGES = DATA_DIR / "complaints" / "附件2.xlsx"
+CATEGORIES = DATA_DIR / "complaints" / "附件1.xlsx"
 
 
 @pytest.fixture
-def complaints_set() -> None:
-    """The public complaints set (../shared/data/complaints): skipped without it, failed under GONGZHI_REQUIRE_DATA."""
-    require_data(MESSAGES, CATEGORIES)
-
-
-needs_data = pytest.mark.usefixtures("complaints_set")
+def needs_data() -> None:
+    """The public complaints set (../shared/data/complaints); missing, it fails under GONGZHI_REQUIRE_DATA=1."""
+    data_file("complaints", "附件2.xlsx")
+    data_file("complaints", "附件1.xlsx")
 
 
 def _run(*args) -> dict:
@@ -35,7 +30,7 @@ def _run(*args) -> dict:
     return json.loads(out.getvalue())
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_fixed_split_of_the_real_file_reaches_at_least_the_baseline():
     result = _run("--xlsx", str(MESSAGES), "--fixed-split", "--categories", str(CATEGORIES))
     print("routing_eval on the fixed split:", {k: result[k] for k in ("macro_f1", "accuracy", "top3_accuracy")})
@@ -46,7 +41,7 @@ def test_the_fixed_split_of_the_real_file_reaches_at_least_the_baseline():
     assert len(result["per_label"]) == 7
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_split_helper_writes_the_same_split_as_csv(tmp_path):
     written = _run("--split-from", str(MESSAGES), "--out", str(tmp_path))
     assert (written["n_train"], written["n_test"]) == (393, 101)
@@ -55,7 +50,7 @@ def test_the_split_helper_writes_the_same_split_as_csv(tmp_path):
     assert len({m.id for m in evaluation.read_messages(tmp_path / "train.csv")} & {m.id for m in test}) == 0
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_category_list_gives_label_documents_below_each_first_level_name():
     docs = evaluation.read_label_docs(CATEGORIES)
     assert "城乡建设" in docs and len(docs) == 15
