@@ -25,9 +25,11 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # In parallel on every core; the browser tests and modules sharing a heavy fixture each stay on one
-# worker (conftest.SHARED_WORKER). The 25 slowest tests are listed at the end (docs/testing.md).
+# worker (conftest.SHARED_WORKER). Work goes out in collection order (--no-loadscope-reorder), where
+# pytest-django puts the tests that flush the database last: a worker that ran one first would lose the
+# rows the data migrations seed (urgency levels, holidays). The 25 slowest are listed at the end.
 test: install
-	$(PY) -m pytest -n auto --dist loadgroup --durations=25
+	$(PY) -m pytest -n auto --dist loadgroup --no-loadscope-reorder --durations=25
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -112,7 +112,7 @@ SHARED_WORKER = {
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Scheduling by the groups of SHARED_WORKER, the largest groups first."""
+    """Scheduling by the groups of SHARED_WORKER, in collection order (see the Makefile's `test`)."""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
