@@ -38,6 +38,7 @@ from .selectors import (
     case_whistles,
     cases_visible_to,
     dispatch_candidates,
+    dispatch_organisations,
     owner_candidates,
 )
 from .services import TRANSITIONS, AssigneeSpec, case_submit
@@ -378,15 +379,13 @@ def _assignees(payload: TransitionIn, case: Case, user) -> list[AssigneeSpec]:
     return specs
 
 
-def _candidate_organisations(p_ids: list[int], case: Case, user) -> list:
-    organisations = dispatch_candidates(user, case).organisations if p_ids else []
-    return [_among(organisations, ident, "organisations", "单位") for ident in p_ids]
+def _candidate_organisation(ident: int | None, case: Case) -> Any:
+    return None if ident is None else _among(dispatch_organisations(case), ident, "organisation", "单位")
 
 
-def _candidate_organisation(ident: int | None, case: Case, user):
-    if ident is None:
-        return None
-    return _among(dispatch_candidates(user, case).organisations, ident, "organisation", "单位")
+def _candidate_organisations(ids: list[int], case: Case) -> list:
+    organisations = dispatch_organisations(case) if ids else []
+    return [_among(organisations, ident, "organisations", "单位") for ident in ids]
 
 
 def _classify_args(p: TransitionIn, case: Case, user) -> dict:
@@ -417,7 +416,7 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
     "accept": lambda p, case, user: {"assignment": _assignment(p, case), "note": p.note},
     "return": lambda p, case, user: {"assignment": _assignment(p, case), "reason": p.reason},
     "arbitrate": lambda p, case, user: {
-        "assignment": _assignment(p, case), "organisation": _candidate_organisation(p.organisation, case, user),
+        "assignment": _assignment(p, case), "organisation": _candidate_organisation(p.organisation, case),
         "note": p.note,
     },
     "request_extension": lambda p, case, user: {
@@ -440,7 +439,7 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
     "resume": lambda p, case, user: {"decision": p.decision, "note": p.note},
     "whistle": lambda p, case, user: {
         "reasons": p.reasons, "note": p.note,
-        "organisations": _candidate_organisations(p.organisations, case, user),
+        "organisations": _candidate_organisations(p.organisations, case),
     },
     "report_in": lambda p, case, user: {
         "summons": _one(WhistleSummons, p.summons, "summons", "吹哨报到", whistle__case=case), "note": p.note,

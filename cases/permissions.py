@@ -116,9 +116,10 @@ def sees_internal_detail(user, case: Case) -> bool:
         return False
     if sees_everything(user):
         return True
-    if user.role in REGION_STAFF_ROLES and user.region_id is not None:
-        if case.region.code.startswith(user.region.code):
-            return True
+    if user.role in REGION_STAFF_ROLES and user.region_id is not None and case.region.code.startswith(
+        user.region.code
+    ):
+        return True
     assignments = case.assignments.select_related("facility")
     if any(is_assignee(user, assignment) for assignment in assignments):
         return True

@@ -572,25 +572,33 @@ def _place_q(case: Case, field: str) -> Q:
     return Q(**{f"{field}code__in": prefixes}) | Q(**{f"{field}code__startswith": community})
 
 
+def dispatch_organisations(case: Case) -> list:
+    """Organisations that may handle `case`: handling kinds placed above it in the tree or inside its
+    community, with the category's suggested bodies wherever they sit (also whom a whistle may summon)."""
+    from categories.models import HANDLER_KINDS
+    from organisations.models import Organisation
+
+    suggested = suggested_assignees(case)
+    suggested_ids = [org.pk for org in suggested.all] if suggested else []
+    return list(
+        Organisation.objects.active().filter(kind__in=HANDLER_KINDS)
+        .filter(_place_q(case, "region__") | Q(pk__in=suggested_ids))
+        .select_related("region").order_by("region__code", "kind", "name")
+    )
+
+
 def dispatch_candidates(user: User, case: Case) -> DispatchCandidates:
     """Organisations that may handle cases (departments, dispatched agencies, property companies, owners'
     committees, social organisations) placed above the case in the tree or inside its community, with the
     category's suggested bodies wherever they sit; service stations and facilities in the case's community
     that `user` may see; and, for a difficulty, party members registered (双报到) at its community, those
     of the case's grid first."""
-    from categories.models import HANDLER_KINDS
-    from organisations.models import Organisation, PartyMember
+    from organisations.models import PartyMember
     from regions.selectors import facilities_visible_to
 
     from .services import ASSIGNABLE_FACILITY_KINDS
 
-    suggested = suggested_assignees(case)
-    suggested_ids = [org.pk for org in suggested.all] if suggested else []
-    organisations = list(
-        Organisation.objects.active().filter(kind__in=HANDLER_KINDS)
-        .filter(_place_q(case, "region__") | Q(pk__in=suggested_ids))
-        .select_related("region").order_by("region__code", "kind", "name")
-    )
+    organisations = dispatch_organisations(case)
     community = case.region.code[:12]
     facilities = list(
         facilities_visible_to(user).filter(kind__in=ASSIGNABLE_FACILITY_KINDS, region__code__startswith=community)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
@@ -19,45 +17,15 @@ from api import webhooks
 from api.models import WebhookDelivery, WebhookSubscription
 from core.models import AuditEvent
 from tests.case_world import at
+from tests.http_receiver import local_receiver
 
 pytestmark = pytest.mark.django_db
 
 
-class Receiver:
-    """What the local subscriber was sent, and the statuses it answers with (200 once they run out)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: list[int] = []
-        self.url = ""
-
-
 @pytest.fixture
 def receiver():
-    rec = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            rec.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            status = rec.statuses.pop(0) if rec.statuses else 200
-            self.send_response(status)
-            if status in (301, 302, 307):
-                self.send_header("Location", "http://127.0.0.1:9/elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    rec.url = f"http://127.0.0.1:{server.server_port}/hooks/gongzhi"
-    yield rec
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with local_receiver("/hooks/gongzhi") as rec:
+        yield rec
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.checks import run_checks
@@ -19,6 +17,7 @@ from notifications import sms
 from notifications.models import SmsMessage
 from notifications.services import events_for_notification, notify_for_event
 from tests.case_world import at
+from tests.http_receiver import local_receiver
 
 T0 = at(2026, 11, 2, 9)
 HTTP_BACKEND = "notifications.sms.HttpSmsBackend"
@@ -26,30 +25,12 @@ HTTP_BACKEND = "notifications.sms.HttpSmsBackend"
 
 @pytest.fixture
 def gateway(settings):
-    received: list[tuple[dict, dict]] = []
-    statuses: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            received.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
-            self.send_response(statuses.pop(0) if statuses else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.GONGZHI_SMS_BACKEND = HTTP_BACKEND
-    settings.GONGZHI_SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
-    settings.GONGZHI_SMS_GATEWAY_TOKEN = "gw-token"
-    yield received, statuses
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    """The HTTP backend pointed at a local gateway (tests.http_receiver), which records what it was sent."""
+    with local_receiver("/send") as rec:
+        settings.GONGZHI_SMS_BACKEND = HTTP_BACKEND
+        settings.GONGZHI_SMS_GATEWAY_URL = rec.url
+        settings.GONGZHI_SMS_GATEWAY_TOKEN = "gw-token"
+        yield rec
 
 
 def _reject(world):
@@ -61,9 +42,9 @@ def _reject(world):
 
 @pytest.mark.django_db
 def test_a_gateway_that_accepts_marks_the_message_and_the_notice_sent(world, gateway):
-    received, _ = gateway
     case = _reject(world)
-    (headers, body), = received
+    (headers, raw), = gateway.received
+    body = json.loads(raw)
     assert body["phone"] == "13900002222" and "不予受理" in body["text"]
     assert headers["authorization"] == "Bearer gw-token"
     message = SmsMessage.objects.get()
@@ -75,8 +56,7 @@ def test_a_gateway_that_accepts_marks_the_message_and_the_notice_sent(world, gat
 def test_a_gateway_that_refuses_leaves_the_message_queued_then_failed(world, gateway, settings):
     from notifications.services import SMS_MAX_ATTEMPTS, sms_deliver
 
-    _, statuses = gateway
-    statuses.extend([503] * SMS_MAX_ATTEMPTS)
+    gateway.statuses.extend([503] * SMS_MAX_ATTEMPTS)
     case = _reject(world)
     message = SmsMessage.objects.get()
     assert message.status == "queued" and message.sent_at is None and "HTTP 503" in message.last_error
