@@ -107,7 +107,7 @@ def build_users(tree: Tree) -> dict[str, User]:
 # scheduler sees only node ids, and xdist's group suffix on them does not reach it under pytest 9.)
 SHARED_WORKER = {
     "tests/browser/": "browser",
-    "regions/tests/test_demo.py": "demo county",
+    "demo/tests/test_demo.py": "demo county",
 }
 
 

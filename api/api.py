@@ -1,14 +1,16 @@
-"""REST API v1: one NinjaAPI with bearer-token auth; each app contributes a router."""
+"""REST API v1: one NinjaAPI with bearer-token auth, assembled from the router each app owns (its `api.py`).
+
+This module sits above the apps whose routers it mounts; what the routers share lives in `core.api`."""
 
 from ninja import Router, Schema
 from ninja.openapi.docs import Swagger
 
 from accounts.services import TokenRefused, api_token_issue
+from core.api.base import GongzhiAPI
+from core.api.errors import ApiError, install_handlers
+from core.api.schemas import ErrorOut
 
 from .auth import BearerAuth
-from .base import GongzhiAPI
-from .errors import ApiError, install_handlers
-from .schemas import ErrorOut
 
 api = GongzhiAPI(
     title="共治 Gongzhi API",
@@ -54,23 +56,22 @@ def token(request, payload: TokenIn):
 
 api.add_router("/auth", auth_router)
 
-from cases.api import router as cases_router  # noqa: E402
-from regions.api import router as regions_router  # noqa: E402
-from reports.api import router as reports_router  # noqa: E402
+from cases import api as cases_api  # noqa: E402
+from cases import api_lists as case_lists_api  # noqa: E402
+from categories import api as categories_api  # noqa: E402
+from organisations import api as organisations_api  # noqa: E402
+from regions import api as regions_api  # noqa: E402
+from regions import api_facilities as facilities_api  # noqa: E402
+from reports import api as reports_api  # noqa: E402
+from routing import api as routing_api  # noqa: E402
 
-api.add_router("/regions", regions_router)
-api.add_router("/reports", reports_router)
-api.add_router("/cases", cases_router)
-
-from . import cases_extra, categories, facilities, organisations  # noqa: E402
-
-api.add_router("/cases", cases_extra.case_router)
-api.add_router("", cases_extra.board_router)
-api.add_router("/categories", categories.router)
-api.add_router("/organisations", organisations.router)
-api.add_router("/party-members", organisations.members_router)
-api.add_router("/facilities", facilities.router)
-
-from routing.api import router as routing_router  # noqa: E402
-
-api.add_router("/routing", routing_router)
+api.add_router("/regions", regions_api.router)
+api.add_router("/reports", reports_api.router)
+api.add_router("/cases", cases_api.router)
+api.add_router("/cases", case_lists_api.case_router)
+api.add_router("", case_lists_api.board_router)
+api.add_router("/categories", categories_api.router)
+api.add_router("/organisations", organisations_api.router)
+api.add_router("/party-members", organisations_api.members_router)
+api.add_router("/facilities", facilities_api.router)
+api.add_router("/routing", routing_api.router)

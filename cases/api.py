@@ -21,10 +21,10 @@ from django.db.models import Q
 from ninja import Router, Schema, Status
 
 from accounts.models import User
-from api.errors import ApiError, not_found
-from api.schemas import ErrorOut, RegionBrief
 from categories.models import UrgencyLevel
 from categories.selectors import category_by_code
+from core.api.errors import ApiError, not_found
+from core.api.schemas import ErrorOut, RegionBrief
 from core.pii import mask_address, mask_phone
 
 from . import workflow

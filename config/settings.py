@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "routing",
     "api",
     "open311",
+    "console",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -112,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "console.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
             ],
         },
@@ -156,7 +158,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,7 +6,7 @@ from api.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("regions/", include("regions.urls")),
+    path("regions/", include("organisations.urls_regions")),
     path("organisations/", include("organisations.urls")),
     path("reports/", include("reports.urls")),
     path("cases/", include("cases.urls")),
@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open311/", include("open311.urls")),
     path("", include("core.urls")),
+    path("", include("console.urls")),
 ]

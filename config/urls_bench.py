@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from ninja import Status
 
 from api.auth import BearerAuth
-from api.base import GongzhiAPI
-from api.errors import install_handlers
 from cases.api import CaseIn
+from core.api.base import GongzhiAPI
+from core.api.errors import install_handlers
 from core.models import AuditEvent
 
 from .urls import urlpatterns as base_urlpatterns

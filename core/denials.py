@@ -29,7 +29,7 @@ logger = logging.getLogger("gongzhi.audit")
 
 DENIED_STATUSES = frozenset({403, 404})
 # Routes that answer every unknown path: their 404 says "no such address", not "not yours".
-CATCH_ALL_ROUTES = frozenset({"api:api-root", "api:api.base.unknown_route", "open311:unknown"})
+CATCH_ALL_ROUTES = frozenset({"api:api-root", "api:unknown", "open311:unknown"})
 PUBLIC_NAMESPACES = frozenset({"open311"})
 
 # Per request: whether a `denied` row has been written already (by the view, with its own detail).

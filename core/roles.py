@@ -22,3 +22,6 @@ class Role(models.TextChoices):
 
 # Roles whose scope is the subtree of the region they are attached to.
 REGION_STAFF_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER)
+
+# Everyone who works a case from the console: region staff and department handlers.
+STAFF_ROLES = frozenset({*REGION_STAFF_ROLES, Role.DEPARTMENT_HANDLER})

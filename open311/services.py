@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,10 +34,6 @@ from .errors import Open311Error
 from .jurisdictions import Jurisdiction
 from .models import COMMUNITY_ATTRIBUTE, ApiKey, Open311Request, ServiceAttribute
 from .selectors import CategoryFacts, attributes_for, service_notice
-
-# The demo county's published key; it exists only where settings.DEMO is on.
-DEMO_API_KEY = "demo-open311-key"
-DEMO_API_KEY_NAME = "演示客户端"
 
 TOKEN_PATTERN = re.compile(r"^[\x21-\x7e]{1,40}$")
 TITLE_LENGTH = 40
@@ -110,19 +105,6 @@ def api_key_check(raw: str | None) -> ApiKey | None:
     if key is not None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
-
-
-def demo_api_key_ensure() -> int:
-    """Create the demo county's key (`demo-open311-key`) unless it exists; returns 1 if it was created.
-
-    Refused outside the demo: a published key must never open a production deployment.
-    """
-    if not settings.DEMO:
-        raise ImproperlyConfigured("the demo Open311 key exists only in the demo (GONGZHI_DEMO=true)")
-    if ApiKey.objects.filter(key_hash=key_hash(DEMO_API_KEY)).exists():
-        return 0
-    api_key_create(actor=None, name=DEMO_API_KEY_NAME, raw=DEMO_API_KEY)
-    return 1
 
 
 # --------------------------------------------------------------------------------------------------

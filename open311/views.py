@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from api.ratelimit import intake_hit
+from core.ratelimit import intake_hit
 
 from . import selectors
 from .errors import Open311Error, not_found, not_provided

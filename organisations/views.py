@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import add_service_errors
-from core.navigation import STAFF
+from core.roles import STAFF_ROLES
 from regions.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from regions.selectors import has_console_scope
 
@@ -135,7 +135,7 @@ def activity_list(request):
 def cross_appointments(request):
     user = request.user
     # Appointments are about people, so only staff see them (the navigation offers them only to staff).
-    if not has_console_scope(user) or not (user.is_superuser or user.role in STAFF):
+    if not has_console_scope(user) or not (user.is_superuser or user.role in STAFF_ROLES):
         raise Http404
     form = DayForm(request.GET)
     day = form.day() or timezone.localdate()

@@ -22,8 +22,8 @@ from cases.permissions import normalise_tracking_code
 from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
+from core.ratelimit import Verdict, tracking_hit
 
-from . import ratelimit
 from .forms import RateForm, ReportForm, TrackForm
 from .preferences import portal_context, remember_text_size, safe_next
 from .selectors import (
@@ -62,10 +62,13 @@ def _track_url(code: str) -> str:
     return f"{reverse('portal:track')}?code={code}"
 
 
-def _limited(request: HttpRequest, form: TrackForm | None = None) -> HttpResponse:
-    message = f"查询次数过多，请 {ratelimit.window_minutes()} 分钟后再试。如有急事，请直接到社区办理。"
-    return _render(request, "portal/track.html", {"form": form or TrackForm(), "limited_message": message},
-                   status=429)
+def _limited(request: HttpRequest, verdict: Verdict, form: TrackForm | None = None) -> HttpResponse:
+    minutes = max(1, -(-verdict.retry_after // 60))  # rounded up: never tell them to come back too early
+    message = f"查询次数过多，请 {minutes} 分钟后再试。如有急事，请直接到社区办理。"
+    response = _render(request, "portal/track.html", {"form": form or TrackForm(), "limited_message": message},
+                       status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 @require_safe
@@ -152,8 +155,9 @@ def track(request: HttpRequest) -> HttpResponse:
     if not code:
         form.add_error("code", "请输入查询码")
         return _render(request, "portal/track.html", {"form": form})
-    if not ratelimit.allow_lookup(request):
-        return _limited(request, form)
+    verdict = tracking_hit(request)
+    if not verdict.allowed:
+        return _limited(request, verdict, form)
     view = tracking_view(code)
     if view is None:
         return _render(request, "portal/track.html", {"form": form, "not_found": NOT_FOUND_MESSAGE})
@@ -166,8 +170,9 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     """评价: the reporter rates a closed case; the service decides what a 不满意 leads to."""
     code = normalise_tracking_code(code)
     form = TrackForm(initial={"code": code})
-    if not ratelimit.allow_lookup(request):
-        return _limited(request, form)
+    verdict = tracking_hit(request)
+    if not verdict.allowed:
+        return _limited(request, verdict, form)
     view = tracking_view(code) if code else None
     if view is None:
         return _render(request, "portal/track.html", {"form": form, "not_found": NOT_FOUND_MESSAGE})

@@ -1,15 +1,15 @@
 """REST endpoints for the region tree, mounted at /api/v1/regions.
 
 The list answers the caller's scope root, or the children of `parent`; a region outside the caller's
-scope is not found (404), never forbidden. Lists are paged by region code (see `api.pagination`).
+scope is not found (404), never forbidden. Lists are paged by region code (see `core.api.pagination`).
 """
 
 from django.db.models import Count, Q
 from ninja import Field, Query, Router, Schema
 
-from api.errors import not_found
-from api.pagination import Keyset, cursor_param, limit_param, paginate
-from api.schemas import ErrorOut, RegionBrief, choices_enum
+from core.api.errors import not_found
+from core.api.pagination import Keyset, cursor_param, limit_param, paginate
+from core.api.schemas import ErrorOut, RegionBrief, choices_enum
 
 from .models import Level, Region
 from .selectors import region_children, region_visible_ancestors, regions_visible_to

@@ -2,8 +2,8 @@
 
 from ninja import Router, Schema
 
-from api.errors import not_found
-from api.schemas import ErrorOut, RegionBrief
+from core.api.errors import not_found
+from core.api.schemas import ErrorOut, RegionBrief
 
 from .selectors import figures_for, figures_region
 

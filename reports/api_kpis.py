@@ -8,8 +8,8 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from api.errors import ApiError, not_found
-from api.schemas import ErrorOut
+from core.api.errors import ApiError, not_found
+from core.api.schemas import ErrorOut
 
 from .kpis import kpi_region_for, region_report
 from .periods import PeriodError, from_range

@@ -12,9 +12,9 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from api.errors import ApiError
-from api.schemas import ErrorOut
 from cases.selectors import cases_visible_to
+from core.api.errors import ApiError
+from core.api.schemas import ErrorOut
 
 from . import conf
 from .access import duplicate_scope, may_use_routing, visible_region

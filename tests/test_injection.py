@@ -47,10 +47,10 @@ from open311.services import api_key_create
 from organisations import excel
 from organisations import services as org_services
 from organisations.forms import OrganisationForm
+from organisations.forms_facilities import FacilityForm
 from organisations.forms_members import PartyMemberForm
 from organisations.models import JointActivity, Organisation, Pact, PartyMember
 from organisations.tests.test_excel import id_number, roster_row
-from regions.forms import FacilityForm
 from regions.models import Facility
 from tests.case_world import CaseWorld
 from tests.urlwalk import routes

@@ -1,4 +1,4 @@
-"""The permission matrix (`accounts.matrix`), walked cell by cell over HTTP, pages and API alike.
+"""The permission matrix (`console.matrix`), walked cell by cell over HTTP, pages and API alike.
 
 The world is built once for the module through the real services, inside a transaction that is rolled
 back at the end; every test runs in a savepoint of its own, so the writes a cell makes (a done
@@ -18,7 +18,6 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import URLResolver, get_resolver, resolve
 
-from accounts.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from accounts.models import Role, User
 from accounts.services import api_token_issue
 from cases import services as case_services
@@ -26,6 +25,7 @@ from cases import workflow
 from cases.models import Extension, Kind, Meeting, TargetGroup
 from cases.tests.images import image_bytes
 from conftest import PASSWORD, build_tree, build_users
+from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from core.models import AuditEvent
 from notifications.models import Notification
 from notifications.services import notify
@@ -263,7 +263,7 @@ def test_each_row_names_the_route_its_url_reaches():
 
 def test_the_matrix_in_the_docs_is_the_one_the_test_walks():
     assert render_markdown() in DOCS.read_text(encoding="utf-8"), (
-        "docs/security.md must carry accounts.matrix.render_markdown() verbatim; paste it again"
+        "docs/security.md must carry console.matrix.render_markdown() verbatim; paste it again"
     )
 
 
@@ -327,7 +327,7 @@ def test_every_role_and_every_workflow_action_has_its_cells():
     walked_roles = {Role.AUDITOR: "auditor", Role.COUNTY_STAFF: "county", Role.STREET_STAFF: "street",
                     Role.COMMUNITY_STAFF: "community", Role.GRID_WORKER: "grid", Role.DEPARTMENT_HANDLER: "dept",
                     Role.PARTY_MEMBER: "member", Role.RESIDENT: "resident"}
-    assert set(walked_roles) == role_values, "a new role needs its column in accounts.matrix.ROLES"
+    assert set(walked_roles) == role_values, "a new role needs its column in console.matrix.ROLES"
     assert set(walked_roles.values()) <= set(ROLE_KEYS)
     posted = {row.url.rstrip("/").rsplit("/", 1)[-1] for row in ROWS if row.route == "cases:transition"}
     assert set(workflow.ACTIONS) <= posted, f"workflow actions without a row: {set(workflow.ACTIONS) - posted}"

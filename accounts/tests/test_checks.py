@@ -9,8 +9,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
 from django.core.checks import run_checks
 
+from accounts.checks import DEMO_PASSWORD
 from accounts.models import User
-from regions.demo import DEMO_PASSWORD
 
 PRODUCTION_ENV = dict(
     GONGZHI_DEMO="false", GONGZHI_SECRET_KEY=secrets.token_urlsafe(64), GONGZHI_PII_INDEX_KEY="ci-index-key",

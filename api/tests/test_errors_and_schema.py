@@ -8,7 +8,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from api.pagination import MAX_LIMIT
+from core.api.pagination import MAX_LIMIT
 
 pytestmark = pytest.mark.django_db
 
@@ -151,8 +151,8 @@ def test_exceptions_raised_inside_an_operation_keep_the_shape(db):
     from ninja import Router
     from ninja.testing import TestClient
 
-    from api.base import GongzhiAPI
-    from api.errors import install_handlers
+    from core.api.base import GongzhiAPI
+    from core.api.errors import install_handlers
 
     probe = GongzhiAPI(urls_namespace="error-probe")
     install_handlers(probe)

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.errors import ApiError
-from api.pagination import BY_ID, MAX_LIMIT, Keyset, decode_cursor, encode_cursor, paginate
+from core.api.errors import ApiError
+from core.api.pagination import BY_ID, MAX_LIMIT, Keyset, decode_cursor, encode_cursor, paginate
 from organisations import services as org_services
 from organisations.models import Organisation
 from regions.models import Region

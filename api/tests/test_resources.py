@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.categories import Responsibles, categories_visible_to
+from categories.api import Responsibles, categories_visible_to
 from categories.models import Category, CategoryDepartment
 from categories.selectors import departments_for
 from organisations import services as org_services

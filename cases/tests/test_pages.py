@@ -134,7 +134,7 @@ def test_the_navigation_offers_each_role_what_it_can_use(client, flow):
     hidden = {"dept": ["问题清单", "受理登记", "困难清单"], "member": ["问题清单", "受理登记", "吹哨台", "困难清单"]}
     for role, expected in links.items():
         login(client, role)
-        page = client.get(reverse("core:home")).content.decode()
+        page = client.get(reverse("console:home")).content.decode()
         nav = page.split('aria-label="主导航"', 1)[1].split("</nav>", 1)[0]
         for label in expected:
             assert f">{label}</a>" in nav, (role, label)

@@ -80,7 +80,7 @@ def test_departments_are_linked_by_name_when_they_exist(tree):
 
 
 def test_the_demo_mapping_names_departments_of_the_demo_county():
-    from regions.demo import DEPARTMENTS
+    from demo.county import DEPARTMENTS
 
     demo_names = {name for name, _ in DEPARTMENTS}
     mapped = {name for names in DEFAULT_DEPARTMENTS.values() for name in names}

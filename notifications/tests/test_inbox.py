@@ -139,7 +139,7 @@ def test_a_failing_notification_never_fails_the_move(world, users, django_captur
 def test_every_page_links_to_the_inbox_with_the_unread_count(client, users):
     note(users["dept"], "k1")
     note(users["dept"], "k2")
-    body = signed_in(client, users["dept"]).get(reverse("core:home")).content.decode()
+    body = signed_in(client, users["dept"]).get(reverse("console:home")).content.decode()
     assert reverse("notifications:inbox") in body and '2<span class="visually-hidden">条未读</span>' in body
 
 

@@ -268,14 +268,14 @@ def test_key_commands_refuse_duplicates_and_unknown_names(services):
 def test_the_demo_key_exists_only_in_the_demo(client, services, settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from open311.services import DEMO_API_KEY, demo_api_key_ensure
+    from demo import open311 as demo_open311
 
-    assert demo_api_key_ensure() == 1
-    assert demo_api_key_ensure() == 0
-    assert post(client, "json", report(api_key=DEMO_API_KEY)).status_code == 200
+    assert demo_open311.load() == {"open311_api_key": 1}
+    assert demo_open311.load() == {}
+    assert post(client, "json", report(api_key=demo_open311.DEMO_API_KEY)).status_code == 200
     settings.DEMO = False
     with pytest.raises(ImproperlyConfigured):
-        demo_api_key_ensure()
+        demo_open311.load()
 
 
 def test_only_the_hash_of_a_key_is_stored(key):

@@ -285,6 +285,7 @@ def test_lookups_are_limited_per_address(client, tree, settings):
         assert client.get(TRACK, {"code": case.tracking_code}).status_code == 200
     response = client.get(TRACK, {"code": case.tracking_code})
     assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 600
     html = html_of(response)
     assert "查询次数过多" in html and case.title not in html
     # Another address is not held back.

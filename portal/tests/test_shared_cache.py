@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
-from api.ratelimit import Limit, hit
+from core.ratelimit import Limit, hit
 
 TRACK = reverse("portal:track")
 DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongzhi_cache"}}
@@ -39,7 +39,12 @@ def test_tracking_lookups_are_counted_in_the_shared_table(client, settings, data
     assert client.get(TRACK, {"code": "ABCDEFGHJK"}).status_code == 200
     assert client.get(TRACK, {"code": "ABCDEFGHJK"}).status_code == 200
     assert rows_in_cache_table() == 1
-    assert database_cache.get("portal:track-lookups:127.0.0.1") == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM gongzhi_cache")
+        (stored_key,) = cursor.fetchone()
+    key = stored_key.split(":", 2)[2]  # Django's ":<version>:" prefix off
+    assert key.startswith("ratelimit:portal-track:127.0.0.1:")
+    assert database_cache.get(key) == 2
     assert client.get(TRACK, {"code": "ABCDEFGHJK"}).status_code == 429
     assert client.get(TRACK, {"code": "ABCDEFGHJK"}, REMOTE_ADDR="10.0.0.9").status_code == 200
 

@@ -10,7 +10,7 @@ from accounts.models import Role, User
 from cases import services as case_services
 from cases.models import Channel, Kind
 from conftest import PASSWORD
-from core.navigation import navigation_for
+from console.navigation import navigation_for
 from organisations.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def console_pages(users, tree) -> list[str]:
     )
     member = Person.objects.get(name="党员甲")
     extra = [
-        reverse("core:home"), reverse("accounts:password_change"), reverse("accounts:totp"),
+        reverse("console:home"), reverse("accounts:password_change"), reverse("accounts:totp"),
         reverse("regions:detail", args=[user.region.code]), reverse("notifications:inbox"),
         reverse("reports:kpis"), reverse("reports:dashboard"), reverse("cases:detail", args=[case.pk]),
         reverse("organisations:detail", args=[tree.east_party.pk]), reverse("organisations:create"),

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from regions.demo import DEMO_PASSWORD
+from accounts.checks import DEMO_PASSWORD
 
 pytestmark = pytest.mark.fuzz
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cases.workflow import ACTION_LABELS
-
-from .models import Role
+from core.roles import Role
 
 # The roles walked, in column order: the role's key in the test world and its label.
 ROLES: tuple[tuple[str, str], ...] = (
@@ -134,7 +133,7 @@ ROWS: tuple[Row, ...] = (
     _page("账号", "退出", "/accounts/logout/", "accounts:logout", "302 @everyone", method="POST", anonymous=302),
     _page("账号", "修改密码", "/accounts/password/", "accounts:password_change", "200 @signed_in"),
     _page("账号", "动态口令设备", "/accounts/totp/", "accounts:totp", "200 @signed_in"),
-    _page("工作台", "首页", "/", "core:home", "200 @signed_in"),
+    _page("工作台", "首页", "/", "console:home", "200 @signed_in"),
     _page("工作台", "健康检查", "/healthz", "core:healthz", "200 @everyone", anonymous=200),
     _page("后台", "管理后台", "/admin/", "admin:index", "302 @signed_in; 200 superuser"),
     # -- audit log -------------------------------------------------------------------------------------

@@ -19,11 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.checks import DEMO_PASSWORD
+from accounts.models import User
 from core import audit, pii
 from core.models import AuditEvent
+from core.roles import Role
 from organisations import services as org_services
 from organisations.models import (
     AgencyRegistration,
@@ -34,11 +35,9 @@ from organisations.models import (
     Person,
     Position,
 )
+from regions import services as region_services
+from regions.models import Facility, Region
 
-from . import services as region_services
-from .models import Facility, Region
-
-DEMO_PASSWORD = "Gongzhi-Demo-2026"
 SEED = 610424
 
 K = Organisation.Kind
@@ -701,13 +700,9 @@ class Loader:
             self.user(username, full_name=full_name, **values)
 
 
-@transaction.atomic
-def load_demo() -> Counter:
-    """Create whatever part of the demo county and its year of cases is missing; returns how many rows of
-    each kind were written."""
+def load() -> Counter:
+    """Create whatever part of the demo county (regions, organisations, people, accounts) is missing;
+    returns how many rows of each kind were written."""
     loader = Loader()
     loader.build()
-    from cases.demo import load_demo_cases  # cases build on the county, and cases.demo imports this module
-
-    loader.created.update(load_demo_cases())
     return loader.created

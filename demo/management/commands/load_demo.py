@@ -5,8 +5,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from open311.services import demo_api_key_ensure
-from regions.demo import DEMO_PASSWORD, load_demo
+from accounts.checks import DEMO_PASSWORD
+from demo.load import load_demo
 
 
 class Command(BaseCommand):
@@ -21,8 +21,6 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         created = load_demo()
-        if demo_api_key_ensure():  # the demo county's published Open311 key, `demo-open311-key`
-            created["open311_api_key"] += 1
         elapsed = time.monotonic() - started
         if created:
             summary = "，".join(f"{name} {count}" for name, count in sorted(created.items()))

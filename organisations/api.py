@@ -13,13 +13,12 @@ from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 
+from core.api.errors import not_found
+from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
+from core.api.schemas import ErrorOut, OrganisationBrief, RegionBrief, choices_enum, organisation_ref, region_ref
 from organisations.minors import masked_value
 from organisations.models import Organisation, PartyMember, Person
 from organisations.selectors import organisations_visible_to, party_members_filtered, party_members_visible_to
-
-from .errors import not_found
-from .pagination import BY_ID, cursor_param, limit_param, paginate
-from .schemas import ErrorOut, OrganisationBrief, RegionBrief, choices_enum, organisation_ref, region_ref
 
 OrganisationKind = choices_enum("OrganisationKind", Organisation.Kind)
 Gender = choices_enum("Gender", Person.Gender)

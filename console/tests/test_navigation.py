@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 TOTP, AUDIT = "accounts:totp", "accounts:audit_log"
 
 
-def nav_of(client, username: str, page: str = "core:home") -> str:
+def nav_of(client, username: str, page: str = "console:home") -> str:
     assert client.login(username=username, password=PASSWORD)
     response = client.get(reverse(page))
     assert response.status_code == 200

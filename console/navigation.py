@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from accounts.models import Role
+from core.roles import REGION_STAFF_ROLES, STAFF_ROLES, Role
 
-STAFF = {Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
+STAFF = set(STAFF_ROLES)
 EVERYONE_SIGNED_IN = STAFF | {Role.PARTY_MEMBER}
 # Staff attached to a place (county, street, community, grid): they run the case lists and take cases in.
-REGION_STAFF = frozenset({Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
+REGION_STAFF = frozenset(REGION_STAFF_ROLES)
 AUDITORS = frozenset({Role.AUDITOR})
 
 

@@ -1,6 +1,6 @@
 """A year of cases for the demo county, consistent with 乾县's 三联三沉 account.
 
-`load_demo_cases` (called by `regions.demo.load_demo`) writes, through `cases.services`:
+`load` (a step of `demo.load.load_demo`) writes, through `cases.services`:
 
 - 问题联解: exactly 283 problems taken in at the eight 民意征求窗口 (`WINDOW_PROBLEMS`) over the last
   twelve months, duplicates merged into the case they repeat and a few refused among them;
@@ -44,21 +44,31 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from accounts.checks import DEMO_PASSWORD
 from accounts.models import Role, User
+from cases import services
+from cases.models import (
+    Assignment,
+    AssignmentRole,
+    Case,
+    Channel,
+    Kind,
+    Meeting,
+    RatingResult,
+    RequestType,
+    TargetGroup,
+)
+from cases.models import WhistleReason as R
+from cases.services import AssigneeSpec
 from categories.models import Category, UrgencyLevel
 from categories.selectors import category_by_path, departments_for, urgency_for
 from categories.services import categories_load_defaults
 from core import audit
 from core.models import AuditEvent
+from demo.county import FEMALE_CHARS, MALE_CHARS, PHONE_PREFIXES, SEED, SURNAMES
 from organisations.models import Organisation, PartyMember
-from regions.demo import DEMO_PASSWORD, FEMALE_CHARS, MALE_CHARS, PHONE_PREFIXES, SEED, SURNAMES
 from regions.models import Facility, Level, Region
 from workcalendar.selectors import WorkingCalendar
-
-from . import services
-from .models import Assignment, AssignmentRole, Case, Channel, Kind, Meeting, RatingResult, RequestType, TargetGroup
-from .models import WhistleReason as R
-from .services import AssigneeSpec
 
 KEY_PREFIX = "demo-2026"
 WINDOW_PROBLEMS = 283
@@ -1032,12 +1042,12 @@ def existing_keys() -> set[str]:
     ))
 
 
-def load_demo_cases(*, now: dt.datetime | None = None) -> Counter:
+def load(*, now: dt.datetime | None = None) -> Counter:
     """Write the demo's cases that are missing; returns how many rows of each kind were written.
 
     A run that finds every story's key in place costs one query and writes nothing. The default
     category tree is loaded first (idempotent), so categories name their departments. The caller
-    holds the transaction (`regions.demo.load_demo`), so a failure leaves no half-written demo.
+    holds the transaction (`demo.load.load_demo`), so a failure leaves no half-written demo.
     """
     done = existing_keys()
     stories = [story for story in plan_stories() if story.key not in done]

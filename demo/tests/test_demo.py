@@ -13,14 +13,16 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts.checks import DEMO_PASSWORD
 from accounts.models import Role, User
-from cases.demo import KEY_PREFIX, load_demo_cases
 from cases.models import Assignment, Case, CaseEvent, Channel, Extension, Kind, Rating, Whistle, WhistleSummons
 from cases.workflow import OPEN_STATUSES, TABLE, Status
 from core.models import AuditEvent
+from demo.cases import KEY_PREFIX
+from demo.cases import load as load_demo_cases
+from demo.county import id_check_digit
 from organisations.models import Organisation, Pact, PartyMember, Person, Position
 from organisations.selectors import cross_appointments
-from regions.demo import DEMO_PASSWORD, id_check_digit
 from regions.models import Facility, Region
 from regions.selectors import scope_root
 from reports.selectors import figures_for

@@ -72,5 +72,5 @@ class GongzhiAPI(NinjaAPI):
                         pattern.pattern, _json_method_errors(pattern.callback), pattern.default_args, pattern.name,
                     )
             patterns.append(pattern)
-        patterns.append(re_path(r"^.*$", unknown_route))
+        patterns.append(re_path(r"^.*$", unknown_route, name="unknown"))
         return patterns

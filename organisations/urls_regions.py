@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views_regions as views
 
 app_name = "regions"
 # Region codes are digits only, so they never collide with the named paths below.

@@ -11,12 +11,11 @@ from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 
+from core.api.errors import not_found
+from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
+from core.api.schemas import ErrorOut, OrganisationBrief, RegionBrief, choices_enum, organisation_ref, region_ref
 from regions.models import Facility
 from regions.selectors import FACILITY_GROUPS, facilities_filtered
-
-from .errors import not_found
-from .pagination import BY_ID, cursor_param, limit_param, paginate
-from .schemas import ErrorOut, OrganisationBrief, RegionBrief, choices_enum, organisation_ref, region_ref
 
 router = Router(tags=["facilities"])
 

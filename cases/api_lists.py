@@ -27,10 +27,9 @@ from cases.models import Assignment, Case, Extension, Rating, RatingResult, Whis
 from cases.permissions import sees_internal_detail
 from cases.selectors import PUBLIC_EVENT_LABELS, case_visible, handling_list, whistle_board
 from cases.workflow import Status
-
-from .errors import not_found
-from .pagination import BY_ID, Keyset, cursor_param, limit_param, paginate
-from .schemas import ErrorOut, RegionBrief, choices_enum, region_ref
+from core.api.errors import not_found
+from core.api.pagination import BY_ID, Keyset, cursor_param, limit_param, paginate
+from core.api.schemas import ErrorOut, RegionBrief, choices_enum, region_ref
 
 case_router = Router(tags=["cases"])
 board_router = Router(tags=["cases"])

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from api.ratelimit import Limit, hit, intake_limit
+from core.ratelimit import Limit, hit, intake_limit
 from core.security import client_address
 
 

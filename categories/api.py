@@ -17,12 +17,11 @@ from ninja import Field, Query, Router, Schema
 
 from categories.models import Category, CategoryDepartment, UrgencyLevel
 from categories.selectors import public_categories, split_keywords
+from core.api.errors import not_found
+from core.api.pagination import Keyset, cursor_param, limit_param, paginate
+from core.api.schemas import ErrorOut
 from organisations.models import Organisation
 from regions.selectors import has_console_scope
-
-from .errors import not_found
-from .pagination import Keyset, cursor_param, limit_param, paginate
-from .schemas import ErrorOut
 
 router = Router(tags=["categories"])
 

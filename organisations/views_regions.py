@@ -1,7 +1,9 @@
 """Console pages of the region tree and its facilities (阵地).
 
 Views only parse the request, check the permission and call selectors or services. Every object is
-looked up through a scoped selector, so one outside the user's scope answers 404, never 403.
+looked up through a scoped selector, so one outside the user's scope answers 404, never 403. They
+live here, above regions, because a region's page lists its organisations; the URLs keep the
+`regions` namespace.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import add_service_errors
-from organisations.selectors import organisations_visible_to
+from regions import selectors, services
+from regions.permissions import can_manage_region
 
-from . import selectors, services
-from .forms import FacilityFilterForm, FacilityForm
-from .permissions import can_manage_region
+from .forms_facilities import FacilityFilterForm, FacilityForm
+from .selectors import organisations_visible_to
 
 PAGE_SIZE = 50
 

@@ -1,9 +1,15 @@
-"""A fixed-window rate limit on unauthenticated intake, per client address, kept in Django's cache.
+"""The one fixed-window rate limit of the project, per client address, kept in Django's cache.
 
-Intake that anyone can reach without signing in (the Open311 POST, whose API key identifies a client
-application rather than a person) is counted per client address: at most `INTAKE_RATE_LIMIT` requests
-(default 30) in each window of `INTAKE_RATE_WINDOW_SECONDS` (default 600). A limit of 0 turns the limit
-off. Beyond it the caller answers 429 in its own error shape, with `Retry-After`.
+Two things anyone can reach without signing in are counted per client address:
+
+- intake (the Open311 POST, whose API key identifies a client application rather than a person): at most
+  `INTAKE_RATE_LIMIT` requests (default 30) in each window of `INTAKE_RATE_WINDOW_SECONDS` (default 600);
+- tracking-code lookups on the resident portal: `PORTAL_TRACK_LIMIT` (default 30) per
+  `PORTAL_TRACK_WINDOW_SECONDS` (default 600). Codes are random and long, so guessing one is hopeless
+  anyway; the limit makes sure nobody can try.
+
+A limit of 0 turns the limit off. Beyond it the caller answers 429 (API) or a page in Chinese (portal).
+The address is `core.security.client_address`, as for the sign-in lockout.
 
 The window is part of the cache key, so a window never outlives its time and no reset race exists. With
 several app processes the cache must be shared (`GONGZHI_CACHE=database`; `check --deploy` warns
@@ -24,6 +30,8 @@ from core.security import client_address
 
 DEFAULT_INTAKE_LIMIT = 30
 DEFAULT_INTAKE_WINDOW_SECONDS = 600
+DEFAULT_TRACK_LIMIT = 30
+DEFAULT_TRACK_WINDOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -81,3 +89,16 @@ def hit(request: HttpRequest, scope: str, limit: Limit, *, now: float | None = N
 def intake_hit(request: HttpRequest, scope: str) -> Verdict:
     """`hit` with the configured intake limit."""
     return hit(request, scope, intake_limit())
+
+
+def tracking_limit() -> Limit:
+    """The limit on tracking-code lookups from settings (`PORTAL_TRACK_LIMIT`, `PORTAL_TRACK_WINDOW_SECONDS`)."""
+    return Limit(
+        count=_setting_int("PORTAL_TRACK_LIMIT", DEFAULT_TRACK_LIMIT, minimum=0),
+        window_seconds=_setting_int("PORTAL_TRACK_WINDOW_SECONDS", DEFAULT_TRACK_WINDOW_SECONDS, minimum=1),
+    )
+
+
+def tracking_hit(request: HttpRequest) -> Verdict:
+    """`hit` with the configured limit on tracking-code lookups."""
+    return hit(request, "portal-track", tracking_limit())
