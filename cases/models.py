@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.models import ArchivableModel
 from core.pii import EncryptedTextField
 
+from .assignment_workflow import ASSIGNMENT_ACTIVE, ASSIGNMENT_LIVE, AssignmentStatus, ExtensionStatus
 from .workflow import ACTION_LABELS, Status
 
 DESCRIPTION_MAX_LENGTH = 4000
@@ -245,16 +246,11 @@ class AssignmentRole(models.TextChoices):
 class Assignment(models.Model):
     """A case dispatched to one body: an organisation, a service station or a helper party member."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "待报到"
-        ACCEPTED = "accepted", "已报到"
-        RETURNED = "returned", "已退回"
-        REPLIED = "replied", "已答复"
-        WITHDRAWN = "withdrawn", "已撤回"
-
+    # Statuses and the moves between them: `cases.assignment_workflow.ASSIGNMENT_TABLE`.
+    Status = AssignmentStatus
     # Still working on the case (a lead among these is the case's lead).
-    ACTIVE = (Status.PENDING, Status.ACCEPTED)
-    LIVE = (Status.PENDING, Status.ACCEPTED, Status.REPLIED)
+    ACTIVE = ASSIGNMENT_ACTIVE
+    LIVE = ASSIGNMENT_LIVE
 
     case = models.ForeignKey(Case, verbose_name="事项", on_delete=models.PROTECT, related_name="assignments")
     organisation = models.ForeignKey(
@@ -341,10 +337,8 @@ class Assignment(models.Model):
 class Extension(models.Model):
     """A request to move an assignment's finish deadline (延期), and the community's decision."""
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested", "待审批"
-        GRANTED = "granted", "已同意"
-        REFUSED = "refused", "未同意"
+    # Statuses and the moves between them: `cases.assignment_workflow.EXTENSION_TABLE`.
+    Status = ExtensionStatus
 
     assignment = models.ForeignKey(
         Assignment, verbose_name="派遣", on_delete=models.PROTECT, related_name="extensions"

@@ -51,6 +51,7 @@ from workcalendar.limits import Deadline, TimeLimit
 from workcalendar.selectors import deadline_after
 
 from . import workflow
+from .assignment_workflow import ASSIGNMENT_TABLE, EXTENSION_TABLE, assignment_step, extension_step, step_for
 from .images import ImageRefused, reencode_image
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -165,6 +166,30 @@ def _deadline(start: dt.datetime, limit: TimeLimit) -> Deadline:
     return deadline_after(start, limit)
 
 
+def _step_assignment(assignment: Assignment, action: str, **values: Any) -> None:
+    """Move `assignment` along `ASSIGNMENT_TABLE` (StepNotAllowed if the table has no such edge) and save
+    its new status with `values`."""
+    assignment.status = assignment_step(assignment.status, action).target
+    for name, value in values.items():
+        setattr(assignment, name, value)
+    assignment.save(update_fields=["status", *values])
+
+
+def _step_extension(extension: Extension, action: str, **values: Any) -> None:
+    """Move `extension` along `EXTENSION_TABLE` and save its new status with `values`."""
+    extension.status = extension_step(extension.status, action).target
+    for name, value in values.items():
+        setattr(extension, name, value)
+    extension.save(update_fields=["status", *values])
+
+
+def _cannot(assignment: Assignment, action: str, what: str) -> str:
+    """The refusal shown when the assignment's table has no `action` from its status, else ""."""
+    if step_for(ASSIGNMENT_TABLE, action, assignment.status) is not None:
+        return ""
+    return f"该派遣当前为“{assignment.get_status_display()}”，不能{what}"
+
+
 @dataclass
 class _Move:
     """One service call on one case: the claimed case, who acts, and the events written so far."""
@@ -201,11 +226,13 @@ class _Move:
         data = dict(data or {})
         from_status = case.status
         to_status = edge.target_from(from_status)
-        system = edge.automatic
-        actor = None if system else self.actor
+        actor = self.actor
+        # An automatic edge that follows another in the same call (返工 or 上会 after a rating) is shown as
+        # the system's step; the person whose move set it off stays on the event and the audit row.
+        follow_up = edge.automatic and bool(self.events)
         # 首问责任制: the first community staff member to act on an unowned case owns it.
         if (
-            not system and case.owner_id is None and Who.STAFF in self.kinds
+            not edge.automatic and case.owner_id is None and Who.STAFF in self.kinds
             and getattr(actor, "role", None) == Role.COMMUNITY_STAFF
         ):
             fields["owner"] = actor
@@ -220,7 +247,7 @@ class _Move:
         event = CaseEvent.objects.create(
             case=case, seq=self.next_seq, created_at=self.now,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_label="系统" if system else _actor_label(actor),
+            actor_label="系统" if follow_up else _actor_label(actor),
             action=edge.action, from_status=from_status, to_status=to_status, assignment=assignment,
             note=note, data=_json({"edge": edge.label, **data}),
         )
@@ -251,16 +278,21 @@ def _fresh(case_id: int) -> Case:
     return Case.objects.select_related("region", "category", "urgency", "owner", "merged_into").get(pk=case_id)
 
 
-def _begin(case: Case, *, actor, expected_version: int, action: str) -> _Move:
-    """Claim the case at `expected_version` (first statement of the transaction), then check the table."""
-    now = timezone.now()
+def _claim(case: Case, *, actor, expected_version: int, action: str, now: dt.datetime | None = None) -> _Move:
+    """Bump the case's version from `expected_version` (compare-and-swap); StaleVersion if it moved on."""
+    now = now or timezone.now()
     claimed = Case.objects.filter(pk=case.pk, version=expected_version).update(
         version=F("version") + 1, updated_at=now
     )
     if not claimed:
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
         raise StaleVersion(expected_version, current)
-    move = _Move(case=_fresh(case.pk), actor=actor, action=action, now=now)
+    return _Move(case=_fresh(case.pk), actor=actor, action=action, now=now)
+
+
+def _begin(case: Case, *, actor, expected_version: int, action: str) -> _Move:
+    """Claim the case at `expected_version` (first statement of the transaction), then check the table."""
+    move = _claim(case, actor=actor, expected_version=expected_version, action=action)
     if not workflow.is_allowed(action, move.case.status):
         raise TransitionNotAllowed(action, move.case.status)
     return move
@@ -671,8 +703,7 @@ def case_merge(
             errors["survivor"] = "只能合并到尚未办结的事项"
     _check(errors)
     for assignment in move.case.assignments.filter(status__in=Assignment.ACTIVE):
-        assignment.status, assignment.withdrawn_at = Assignment.Status.WITHDRAWN, move.now
-        assignment.save(update_fields=["status", "withdrawn_at"])
+        _step_assignment(assignment, "withdraw", withdrawn_at=move.now)
     moved = 0
     for reporter in CaseReporter.objects.filter(case=move.case):
         _, created = CaseReporter.objects.get_or_create(
@@ -689,15 +720,13 @@ def case_merge(
         data={"survivor": survivor.pk, "survivor_code": survivor.tracking_code, "reporters_moved": moved},
         notice_args={"survivor": survivor.tracking_code},
     )
-    # The survivor changed too (new reporters): bump its version and log the merge on it.
-    Case.objects.filter(pk=survivor.pk).update(version=F("version") + 1, updated_at=move.now)
-    seq = (CaseEvent.objects.filter(case_id=survivor.pk).aggregate(m=Max("seq"))["m"] or 0) + 1
-    move.events.append(CaseEvent.objects.create(
-        case=survivor, seq=seq, created_at=move.now, actor=actor, actor_label=_actor_label(actor),
-        action="merge", from_status=survivor.status, to_status=survivor.status, note=note,
-        data={"edge": "合并（保留事项）", "merged": case.pk, "merged_code": move.case.tracking_code,
-              "reporters_moved": moved},
-    ))
+    # The survivor changed too (new reporters): it moves along the table's automatic merge edge, with its
+    # own version, event and audit row, in this transaction.
+    kept = _claim(survivor, actor=actor, expected_version=survivor.version, action="merge", now=move.now)
+    kept.apply(_edge(kept, when="survivor", automatic=True), note=note, data={
+        "merged": move.case.pk, "merged_code": move.case.tracking_code, "reporters_moved": moved,
+    })
+    kept.finish()
     return move.finish()
 
 
@@ -874,11 +903,10 @@ def case_accept(*, case: Case, actor: User | None, expected_version: int, assign
     edge = _edge(move)
     move.authorise(edge, assignment=assignment)
     note = _text(errors, "note", note, label="说明")
-    if assignment.status != Assignment.Status.PENDING:
-        errors["assignment"] = f"该派遣当前为“{assignment.get_status_display()}”，不能报到"
+    if refusal := _cannot(assignment, "accept", "报到"):
+        errors["assignment"] = refusal
     _check(errors)
-    assignment.status, assignment.accepted_at = Assignment.Status.ACCEPTED, move.now
-    assignment.save(update_fields=["status", "accepted_at"])
+    _step_assignment(assignment, "accept", accepted_at=move.now)
     move.apply(edge, assignment=assignment, note=note, data={
         "assignment": assignment.pk, "on_time": move.now <= assignment.report_in_due,
     })
@@ -901,15 +929,12 @@ def case_return(*, case: Case, actor: User | None, expected_version: int, assign
     edge = _edge(move, when=assignment.role)
     move.authorise(edge, assignment=assignment)
     reason = _text(errors, "reason", reason, label="退回原因", required=True)
-    if assignment.status not in Assignment.ACTIVE:
-        errors["assignment"] = f"该派遣当前为“{assignment.get_status_display()}”，不能退回"
+    if refusal := _cannot(assignment, "return", "退回"):
+        errors["assignment"] = refusal
     elif assignment.arbitrated:
         errors["assignment"] = "街道已裁定由本单位办理，不能再退回"
     _check(errors)
-    assignment.status, assignment.returned_at, assignment.return_reason = (
-        Assignment.Status.RETURNED, move.now, reason,
-    )
-    assignment.save(update_fields=["status", "returned_at", "return_reason"])
+    _step_assignment(assignment, "return", returned_at=move.now, return_reason=reason)
     move.apply(edge, assignment=assignment, note=reason, data={"assignment": assignment.pk, "role": assignment.role})
     return move.finish()
 
@@ -944,8 +969,7 @@ def case_arbitrate(
         organisation=organisation, role=AssignmentRole.ASSIST, status__in=Assignment.ACTIVE
     ))
     for assist in promoted:
-        assist.status, assist.withdrawn_at = Assignment.Status.WITHDRAWN, move.now
-        assist.save(update_fields=["status", "withdrawn_at"])
+        _step_assignment(assist, "withdraw", withdrawn_at=move.now)
     created = _new_assignments(
         move, [AssigneeSpec(organisation=organisation, role=AssignmentRole.LEAD)], errors, arbitrated=True
     )
@@ -1001,7 +1025,7 @@ def _extension_for(move: _Move, extension: Extension | None, errors: dict[str, s
     if found is None:
         return None
     found = Extension.objects.select_related("assignment").get(pk=found.pk)
-    if found.status != Extension.Status.REQUESTED:
+    if step_for(EXTENSION_TABLE, "grant", found.status) is None:  # granting and refusing start alike
         errors["extension"] = f"该延期申请已{found.get_status_display().removeprefix('已')}"
     elif not found.assignment.is_active:
         errors["extension"] = "该派遣已结束，无需延期"
@@ -1020,10 +1044,7 @@ def case_grant_extension(
     note = _text(errors, "note", note, label="审批意见")
     extension = _extension_for(move, extension, errors)
     _check(errors)
-    extension.status, extension.decided_by, extension.decided_at, extension.decision_note = (
-        Extension.Status.GRANTED, actor, move.now, note,
-    )
-    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _step_extension(extension, "grant", decided_by=actor, decided_at=move.now, decision_note=note)
     assignment = extension.assignment
     assignment.finish_due = extension.requested_due
     assignment.save(update_fields=["finish_due"])
@@ -1050,10 +1071,7 @@ def case_refuse_extension(
     reason = _text(errors, "reason", reason, label="不同意的理由", required=True)
     extension = _extension_for(move, extension, errors)
     _check(errors)
-    extension.status, extension.decided_by, extension.decided_at, extension.decision_note = (
-        Extension.Status.REFUSED, actor, move.now, reason,
-    )
-    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _step_extension(extension, "refuse", decided_by=actor, decided_at=move.now, decision_note=reason)
     move.apply(edge, assignment=extension.assignment, note=reason, data={"extension": extension.pk})
     return move.finish()
 
@@ -1101,12 +1119,11 @@ def case_reply(
     edge = _edge(move, when=assignment.role)
     move.authorise(edge, assignment=assignment)
     reply = _text(errors, "reply", reply, label="答复内容", required=True, max_length=DESCRIPTION_MAX_LENGTH)
-    if assignment.status != Assignment.Status.ACCEPTED:
+    if step_for(ASSIGNMENT_TABLE, "reply", assignment.status) is None:
         errors["assignment"] = f"该派遣当前为“{assignment.get_status_display()}”，报到后才能答复"
     stored = _read_photos(errors, photos, already=move.case.attachments.count())
     _check(errors)
-    assignment.status, assignment.replied_at, assignment.reply = Assignment.Status.REPLIED, move.now, reply
-    assignment.save(update_fields=["status", "replied_at", "reply"])
+    _step_assignment(assignment, "reply", replied_at=move.now, reply=reply)
     fields = {"public_note": reply} if assignment.role == AssignmentRole.LEAD else {}
     move.apply(edge, fields=fields, assignment=assignment, note=reply, data={
         "assignment": assignment.pk, "on_time": move.now <= assignment.finish_due, "photos": len(stored),
@@ -1144,8 +1161,7 @@ def _reopen_lead(move: _Move, errors: dict[str, str]) -> tuple[Assignment | None
         errors["reason"] = "没有已答复的主办单位，不能返工"
         return None, {}
     finish = _deadline(move.now, case.urgency.finish_limit)
-    lead.status, lead.replied_at, lead.finish_due = Assignment.Status.ACCEPTED, None, finish.due
-    lead.save(update_fields=["status", "replied_at", "finish_due"])
+    _step_assignment(lead, "reopen", replied_at=None, finish_due=finish.due)
     fields = {
         "rework_count": case.rework_count + 1, "finish_due": finish.due, "closed_at": None,
         "deadline_approximate": case.deadline_approximate or finish.approximate,
@@ -1181,8 +1197,7 @@ def case_close(*, case: Case, actor: User | None, expected_version: int, note: s
     _check(errors)
     withdrawn = []
     for assignment in move.case.assignments.filter(status__in=Assignment.ACTIVE):
-        assignment.status, assignment.withdrawn_at = Assignment.Status.WITHDRAWN, move.now
-        assignment.save(update_fields=["status", "withdrawn_at"])
+        _step_assignment(assignment, "withdraw", withdrawn_at=move.now)
         withdrawn.append(assignment.pk)
     move.apply(edge, fields={"closed_at": move.now}, note=note, data={"withdrawn": withdrawn})
     return move.finish()
@@ -1287,16 +1302,16 @@ def case_resume(*, case: Case, actor: User | None, expected_version: int, decisi
     if decision == "redispatch":
         for assignment in live:
             if assignment.status in Assignment.ACTIVE:
-                assignment.status, assignment.withdrawn_at = Assignment.Status.WITHDRAWN, move.now
-                assignment.save(update_fields=["status", "withdrawn_at"])
+                _step_assignment(assignment, "withdraw", withdrawn_at=move.now)
                 changed.append(assignment.pk)
     else:
         report_in = _deadline(move.now, move.case.urgency.response_limit)
         finish = _deadline(move.now, move.case.urgency.finish_limit)
         for assignment in live:
-            assignment.status, assignment.accepted_at, assignment.replied_at = Assignment.Status.PENDING, None, None
-            assignment.report_in_due, assignment.finish_due = report_in.due, finish.due
-            assignment.save(update_fields=["status", "accepted_at", "replied_at", "report_in_due", "finish_due"])
+            _step_assignment(
+                assignment, "restart", accepted_at=None, replied_at=None,
+                report_in_due=report_in.due, finish_due=finish.due,
+            )
             changed.append(assignment.pk)
         fields = {"finish_due": finish.due, "closed_at": None}
     move.apply(edge, fields=fields, note=note, data={"decision": decision, "assignments": changed})

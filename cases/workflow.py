@@ -111,6 +111,8 @@ TABLE: tuple[Edge, ...] = (
        notice="您反映的事项（查询码 {code}）不予受理。原因：{note}"),
     _e("merge", "合并", [S.RECEIVED, S.REGISTERED], S.MERGED, [Who.STAFF], ["survivor"],
        notice="您反映的事项与其他居民反映的事项相同，已合并办理，可继续用原查询码查看进展和评价。"),
+    # The case a duplicate is merged into takes the duplicate's reporters; its status stays.
+    _e("merge", "合并（保留事项）", OPEN, SAME, [Who.SYSTEM], when="survivor"),
     # 立案 → 派遣: one lead (主办) and any number of assisting bodies (协办), each with its own clocks.
     _e("dispatch", "派遣", [S.REGISTERED], S.DISPATCHED, [Who.STAFF], ["assignees"]),
     _e("dispatch", "追加派遣", HANDLING, SAME, [Who.STAFF], ["assignees"]),

@@ -392,7 +392,7 @@ ROWS: tuple[Row, ...] = (
          "200 resident dept @region_staff"),
     _api("事项", "评价（他街道）", "/api/v1/cases/{case_north}/ratings", "api:list_case_ratings", "200 @county_up"),
     _api("事项", "办理清单", "/api/v1/assignments", "api:list_assignments", "200 @signed_in"),
-    _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:None", "404 @everyone", anonymous=404),
+    _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:unknown", "404 @everyone", anonymous=404),
     # -- Open311 (public, no personal data) ------------------------------------------------------------------------
     _page("Open311", "服务发现", "/open311/discovery.json", "open311:discovery", "200 @everyone", anonymous=200),
     _page("Open311", "服务列表", "/open311/v2/services.json", "open311:services", "200 @everyone", anonymous=200),

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Assignment, AssignmentRole, Case, CaseEvent, CaseReporter, ReporterNotice, WhistleSummons
-from cases.workflow import HANDLING_STATUSES, OPEN_STATUSES
+from cases.workflow import HANDLING_STATUSES, OPEN_STATUSES, Status
 from core.pii import mask_phone
 from regions.models import Region
 
@@ -316,7 +316,8 @@ def _extension_refused(event: CaseEvent, a: Assignment) -> str:
 
 
 def _rework(event: CaseEvent, a: Assignment) -> str:
-    why = "居民评价不满意" if event.actor_id is None else "核查未通过"
+    # The automatic 返工 follows a 不满意 rating (from 已评价); a failed check starts from 已反馈 or 已核查.
+    why = "居民评价不满意" if event.from_status == Status.RATED else "核查未通过"
     reason = f"，意见：{event.note}" if event.note else ""
     return (f"事项{_ref(event.case)}{why}，已退回{a.assignee_name}重新办理{reason}。"
             f"请于{_when(event.data.get('finish_due') or a.finish_due)}前办结答复。")

@@ -183,7 +183,7 @@ ROW_IDS = [f"{n:03d}-{row.method}-{row.route}" for n, row in enumerate(ROWS)]
 
 
 # Refusals that are not about permission: unknown paths and the public Open311 interface.
-NOT_A_DENIAL = ("api:api-root", "api:None")
+NOT_A_DENIAL = ("api:api-root", "api:unknown")
 
 
 def _audited_denial(row: Row, role: str) -> bool:

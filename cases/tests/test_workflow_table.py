@@ -207,11 +207,16 @@ def test_first_unsatisfied_rating_sends_the_case_back_and_a_second_puts_it_on_a_
     assert case.status == Status.IN_PROGRESS
     assert case.rework_count == 1
     assert case.closed_at is None
-    actions = list(case.events.order_by("-seq").values_list("action", "from_status", "to_status", "actor")[:2])
+    actions = list(case.events.order_by("-seq").values_list(
+        "action", "from_status", "to_status", "actor", "actor_label")[:2])
+    resident = flow.u["resident"]
+    # The automatic 返工 is shown as the system's step, and still names the resident whose rating set it off.
     assert actions == [
-        ("rework", Status.RATED, Status.IN_PROGRESS, None),
-        ("rate", Status.CLOSED, Status.RATED, flow.u["resident"].pk),
+        ("rework", Status.RATED, Status.IN_PROGRESS, resident.pk, "系统"),
+        ("rate", Status.CLOSED, Status.RATED, resident.pk, actions[1][4]),
     ]
+    rework_audit = AuditEvent.objects.filter(target_id=str(case.pk), reason="不满意返工").get()
+    assert rework_audit.actor_id == resident.pk
     assert flow.lead(case).status == "accepted"
     case = flow.close(flow.verify(flow.reply(case)))
     case = flow.rate(case, "unsatisfied")
@@ -351,3 +356,21 @@ def test_a_problem_cannot_be_given_to_a_helper_party_member(flow):
             assignees=[AssigneeSpec(party_member=PartyMember.objects.get())],
         )
     assert exc.value.message_dict["assignees"] == ["帮扶党员只能承办困难类事项"]
+
+
+def test_a_merge_moves_the_survivor_along_its_own_edge_with_an_audit_row(flow):
+    staff = flow.u["community"]
+    survivor = flow.dispatch(flow.classify(flow.submit(title="东街路灯不亮")))
+    duplicate = flow.submit(contact_phone="13900003333")
+    services.case_merge(case=duplicate, actor=staff, expected_version=duplicate.version, survivor=survivor,
+                        note="同一盏路灯")
+    after = Case.objects.get(pk=survivor.pk)
+    assert after.status == Status.DISPATCHED and after.version == survivor.version + 1
+    event = after.events.order_by("-seq").first()
+    assert (event.action, event.from_status, event.to_status) == ("merge", Status.DISPATCHED, Status.DISPATCHED)
+    assert event.actor_id == staff.pk and event.actor_label != "系统"
+    assert event.data["edge"] == "合并（保留事项）" and event.data["merged"] == duplicate.pk
+    audit = AuditEvent.objects.get(target_id=str(survivor.pk), reason="合并（保留事项）")
+    assert audit.actor_id == staff.pk and audit.changes["version"] == [survivor.version, survivor.version + 1]
+    # The survivor's reporters now include the duplicate's.
+    assert after.reporters.count() == 2
