@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 
 from core.admin import ReadOnlyAdmin
 
@@ -32,9 +33,23 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            services.user_admin_update(actor=request.user, user=obj)
         else:
             services.user_issue(actor=request.user, user=obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Groups and permissions are many-to-many: saved after the account, audited by their own service.
+        services.user_access_update(
+            actor=request.user, user=form.instance,
+            apply=lambda: super(UserAdmin, self).save_related(request, form, formsets, change),
+        )
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied("账号不能删除，请停用")
+
+    def has_delete_permission(self, request, obj=None):
+        # Cases, events and audit rows point at accounts: an account is deactivated, never deleted.
+        return False
 
     def user_change_password(self, request, id, form_url=""):
         """Django's "set password" page; a password set for someone else must be changed at their next sign-in."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from core import audit
 from core.models import AuditEvent
 from core.security import client_address
+from core.services import record_save
 
 from . import lockout, totp
 from .models import ApiToken, User
@@ -106,9 +108,9 @@ def user_issue(*, actor: User | None, user: User) -> User:
     """Save a new account issued by an administrator: its holder must change the password at first sign-in."""
     user.must_change_password = True
     user.save()
+    changes = audit.diff({}, audit.snapshot(user, USER_ADMIN_FIELDS))
     audit.record(
-        actor=actor, action=AuditEvent.Action.CREATE, target=user,
-        changes={"username": [None, user.get_username()], "role": [None, user.role], "password": ["***", "***"]},
+        actor=actor, action=AuditEvent.Action.CREATE, target=user, changes={**changes, "password": ["***", "***"]},
     )
     return user
 
@@ -125,6 +127,44 @@ def user_password_reset(*, actor: User | None, user: User) -> None:
         actor=actor, action=AuditEvent.Action.UPDATE, target=user,
         changes={"password": ["***", "***"], "must_change_password": [False, True]}, reason="管理员重置密码",
     )
+
+
+# What an administrator may change on an account, as the audit row shows it (never the password hash,
+# which has its own service, nor the sign-in times the system keeps).
+USER_ADMIN_FIELDS = [
+    "username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser",
+    "role", "region", "organisation", "person", "must_change_password",
+]
+
+
+@transaction.atomic
+def user_admin_update(*, actor: User | None, user: User) -> dict[str, list]:
+    """Save the changes an administrator made to an account (role, region, organisation, superuser …),
+    validated, with an audit row of each change; returns the changes."""
+    return record_save(user, actor=actor, fields=USER_ADMIN_FIELDS, reason="管理员修改账号")
+
+
+def _access_of(user: User) -> dict[str, list[str]]:
+    return {
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(
+            f"{app}.{codename}" for app, codename in
+            user.user_permissions.values_list("content_type__app_label", "codename")
+        ),
+    }
+
+
+@transaction.atomic
+def user_access_update(*, actor: User | None, user: User, apply: Callable[[], None]) -> dict[str, list]:
+    """Change an account's groups and permissions with `apply` (the admin form's many-to-many save) and
+    audit the difference; returns it."""
+    before = _access_of(user)
+    apply()
+    changes = audit.diff(before, _access_of(user))
+    if changes:
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=user, changes=changes,
+                     reason="管理员修改账号权限")
+    return changes
 
 
 @receiver(user_logged_in)

@@ -7,12 +7,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from core.admin import AuditedAdmin
+
 from . import services
 from .models import Category, CategoryDepartment, UrgencyLevel
 
 
 @admin.register(UrgencyLevel)
-class UrgencyLevelAdmin(admin.ModelAdmin):
+class UrgencyLevelAdmin(AuditedAdmin):
     list_display = ("name", "code", "response_amount", "response_unit", "finish_amount", "finish_unit", "order")
     list_editable = ("response_amount", "response_unit", "finish_amount", "finish_unit", "order")
     ordering = ("order", "id")
@@ -20,6 +22,9 @@ class UrgencyLevelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Categories and cases point at their level; retire a level by editing it instead.
         return False
+
+    def save_service(self, request, obj: UrgencyLevel) -> None:
+        services.urgency_level_save(actor=request.user, level=obj)
 
 
 class CategoryDepartmentForm(forms.ModelForm):

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from core import audit
 from core.models import AuditEvent
-from core.services import record_archive, record_create, record_update
+from core.services import record_archive, record_create, record_save, record_update
 from organisations.models import Organisation
 
 from .defaults import DEFAULT_DEPARTMENTS, DEFAULT_TREE
@@ -70,6 +70,15 @@ def category_archive(*, actor, category: Category, reason: str = "") -> Category
     for child in category.children.active():
         category_archive(actor=actor, category=child, reason=reason)
     return record_archive(category, actor=actor, reason=reason)
+
+
+def urgency_level_save(*, actor, level: UrgencyLevel) -> dict[str, list[Any]]:
+    """Create or change an urgency level (its response and finish limits); returns what changed.
+
+    Every new case's deadlines come from these limits, so each change is audited whoever makes it.
+    Cases already dispatched keep the deadlines they were given.
+    """
+    return record_save(level, actor=actor)
 
 
 def _links_snapshot(category: Category) -> list[str]:

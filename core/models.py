@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
         CREATE = "create", "新建"
         UPDATE = "update", "修改"
         ARCHIVE = "archive", "归档"
+        # Only for rows that are settings rather than records (a day of the working calendar, say).
+        DELETE = "delete", "删除"
         REVEAL = "reveal", "查看个人信息"
         IMPORT = "import", "导入"
         EXPORT = "export", "导出"

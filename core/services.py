@@ -1,7 +1,8 @@
 """Generic writes shared by the apps' services: create, update and archive with an audit row.
 
-Each runs in one transaction with its audit row, validates the model first (so a database
-constraint is never the first line of defence), and never deletes.
+Each runs in one transaction with its audit row and validates the model first (so a database
+constraint is never the first line of defence). Records are archived, never deleted; only rows that
+are settings (a day of the working calendar) may be deleted, through `record_delete`, audited.
 """
 
 from __future__ import annotations
@@ -61,3 +62,37 @@ def record_archive(instance: M, *, actor, reason: str = "") -> M:
         instance.save(update_fields=["archived_at", "updated_at"])
         audit.record(actor=actor, action=AuditEvent.Action.ARCHIVE, target=instance, reason=reason)
     return instance
+
+
+@transaction.atomic
+def record_save(instance: M, *, actor, fields: list[str] | None = None, reason: str = "") -> dict[str, list[Any]]:
+    """Save `instance` as it has been edited (a new row, or changes to a stored one), validated, with an
+    audit row of what changed from the stored row; returns the changes.
+
+    For the back office: a ModelAdmin hands over the object its form has filled in. `fields` limits what
+    is compared and logged (never a password hash: secret fields show only that they changed).
+    """
+    fields = fields if fields is not None else _editable_fields(instance)
+    creating = instance._state.adding
+    stored = None if creating else type(instance)._base_manager.filter(pk=instance.pk).first()
+    before = {} if stored is None else audit.snapshot(stored, fields)
+    instance.full_clean()
+    instance.save()
+    changes = audit.diff(before, audit.snapshot(instance, fields))
+    if creating or changes:
+        audit.record(
+            actor=actor, action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
+            target=instance, changes=changes, reason=reason,
+        )
+    return changes
+
+
+@transaction.atomic
+def record_delete(instance: models.Model, *, actor, reason: str = "") -> None:
+    """Delete a settings row and audit it with the values it had."""
+    fields = _editable_fields(instance)
+    audit.record(
+        actor=actor, action=AuditEvent.Action.DELETE, target=instance,
+        changes=audit.diff(audit.snapshot(instance, fields), dict.fromkeys(fields)), reason=reason,
+    )
+    instance.delete()

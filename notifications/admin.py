@@ -6,18 +6,9 @@ example at text messages a gateway refused).
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import EventCursor, Notification, SmsMessage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notification)
