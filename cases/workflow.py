@@ -46,6 +46,10 @@ OPEN_STATUSES = frozenset({
     Status.ESCALATED,
 })
 FINAL_STATUSES = frozenset({Status.RATED, Status.REJECTED, Status.MERGED})
+# 办结: handled to the end — closed, whether rated yet or not. What the figures count as solved.
+SOLVED_STATUSES = frozenset({Status.CLOSED, Status.RATED})
+# Nobody needs to act any more (Open311's "closed"): solved, refused or merged into another case.
+ENDED_STATUSES = frozenset(Status.values) - OPEN_STATUSES
 # Statuses in which departments work on the case (assignments can be reported in, handled, extended).
 HANDLING_STATUSES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
 

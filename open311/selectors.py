@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from cases.models import Assignment, Case, Kind
 from cases.services import TRACKING_ALPHABET, TRACKING_LENGTH
-from cases.workflow import Status
+from cases.workflow import ENDED_STATUSES, Status
 from categories.models import Category, CategoryDepartment, UrgencyLevel
 from categories.selectors import public_categories, split_keywords
 from core.pii import mask_id_number, mask_phone
@@ -40,7 +40,6 @@ from .jurisdictions import Jurisdiction
 from .models import COMMUNITY_ATTRIBUTE, ServiceAttribute
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CLOSED_STATUSES = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 
@@ -252,14 +251,14 @@ def requests_in(jurisdiction: Jurisdiction) -> QuerySet[Case]:
 
 
 def status_of(case: Case) -> str:
-    return "closed" if case.status in CLOSED_STATUSES else "open"
+    return "closed" if case.status in ENDED_STATUSES else "open"
 
 
 def _status_filter(statuses: set[str]) -> Q:
     if statuses == {"open"}:
-        return ~Q(status__in=CLOSED_STATUSES)
+        return ~Q(status__in=ENDED_STATUSES)
     if statuses == {"closed"}:
-        return Q(status__in=CLOSED_STATUSES)
+        return Q(status__in=ENDED_STATUSES)
     return Q()
 
 

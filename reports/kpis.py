@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from accounts.models import REGION_STAFF_ROLES, Role, User
 from cases.models import Assignment, AssignmentRole, CaseEvent, Rating, RatingResult, WhistleSummons
-from cases.workflow import HANDLING_STATUSES, Status
+from cases.workflow import HANDLING_STATUSES, SOLVED_STATUSES, Status
 from organisations.models import Organisation
 from regions.models import Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
@@ -46,7 +46,6 @@ from .models import DailyRollup, RollupState
 from .periods import Period
 from .rollup_cells import CELL_LENGTH, ROLLUP_COUNTERS
 
-CLOSED_STATUSES = (Status.CLOSED, Status.RATED)
 POSITIVE_RESULTS = (RatingResult.SATISFIED, RatingResult.BASICALLY_SATISFIED)
 LEAD_LIVE = dict(role=AssignmentRole.LEAD, status__in=Assignment.LIVE)
 
@@ -319,7 +318,7 @@ def _case_figures(scope: _Scope, period: Period) -> dict[Any, dict]:
     closed = Q(action="close")
     return _grouped(qs, "case__assignments__organisation" if scope.by_organisation else None, dict(
         registered=Count("case", distinct=True, filter=registered & ~Q(case__status=Status.MERGED)),
-        registered_closed=Count("case", distinct=True, filter=registered & Q(case__status__in=CLOSED_STATUSES)),
+        registered_closed=Count("case", distinct=True, filter=registered & Q(case__status__in=SOLVED_STATUSES)),
         closed=Count("case", distinct=True, filter=closed),
         closed_reworked=Count("case", distinct=True, filter=closed & Q(case__rework_count__gt=0)),
     ))

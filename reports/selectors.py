@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cases.models import Case, Channel, Kind, Rating, RatingResult
-from cases.workflow import Status
+from cases.workflow import SOLVED_STATUSES
 from organisations.models import JointActivity, Organisation, Pact
 from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
@@ -34,7 +34,6 @@ FACILITY_FIGURES: dict[str, tuple[str, ...]] = {
 }
 
 # A difficulty in one of these statuses has been solved, unless its resident rated the result 不满意.
-SOLVED_STATUSES = (Status.CLOSED, Status.RATED)
 
 # The region picker on the figures page goes down to communities; grids are too small to compare.
 PICKER_MAX_CODE_LENGTH = CODE_LENGTHS[Level.COMMUNITY]

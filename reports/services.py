@@ -36,14 +36,13 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from cases.models import Assignment, AssignmentRole, Case, CaseEvent, Kind, Rating, RatingResult
-from cases.workflow import Status
+from cases.workflow import SOLVED_STATUSES, Status
 
 from .models import NO_PREVIOUS_DAY, DailyRollup, RollupState
 from .rollup_cells import CELL_LENGTH
 from .rollup_cells import ROLLUP_COUNTERS as COUNTERS
 
 POSITIVE_RESULTS = (RatingResult.SATISFIED, RatingResult.BASICALLY_SATISFIED)
-SOLVED_STATUSES = (Status.CLOSED, Status.RATED)
 # Advisory lock keys (PostgreSQL): a full rebuild excludes every cell refresh.
 _REBUILD_LOCK = 0x67_6F_6E_67
 

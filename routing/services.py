@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from cases.models import Case
 from cases.services import case_classify
-from cases.workflow import StaleVersion, Status, TransitionNotAllowed
+from cases.workflow import SOLVED_STATUSES, StaleVersion, Status, TransitionNotAllowed
 from categories.models import Category
 from categories.selectors import split_keywords
 from core import audit
@@ -42,7 +42,6 @@ logger = logging.getLogger("gongzhi.routing")
 BOT_USERNAME = "routing-bot"
 BOT_NAME = "智能分类"
 # Cases whose category a person confirmed count as training data, and so do closed ones.
-CONFIRMED_STATUSES = (Status.CLOSED, Status.RATED)
 
 
 class TooLittleHistory(Exception):
@@ -71,7 +70,7 @@ def training_set(*, min_cases: int | None = None) -> TrainingSet:
     only once the case is closed. Categories with fewer than `min_cases` such cases are left out.
     """
     min_cases = conf.min_cases() if min_cases is None else min_cases
-    confirmed = Q(status__in=CONFIRMED_STATUSES) | Q(
+    confirmed = Q(status__in=SOLVED_STATUSES) | Q(
         routing_suggestions__outcome__in=[Suggestion.Outcome.ACCEPTED, Suggestion.Outcome.OVERRIDDEN]
     )
     rows = list(

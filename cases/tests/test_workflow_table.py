@@ -374,3 +374,13 @@ def test_a_merge_moves_the_survivor_along_its_own_edge_with_an_audit_row(flow):
     assert audit.actor_id == staff.pk and audit.changes["version"] == [survivor.version, survivor.version + 1]
     # The survivor's reporters now include the duplicate's.
     assert after.reporters.count() == 2
+
+
+def test_the_status_groups_split_the_statuses_the_way_the_figures_count_them():
+    assert workflow.OPEN_STATUSES.isdisjoint(workflow.ENDED_STATUSES)
+    assert workflow.OPEN_STATUSES | workflow.ENDED_STATUSES == set(Status.values)
+    # 办结 is closed, rated or not; a refused or merged case ended without being solved.
+    assert workflow.SOLVED_STATUSES == {Status.CLOSED, Status.RATED}
+    assert workflow.ENDED_STATUSES - workflow.SOLVED_STATUSES == {Status.REJECTED, Status.MERGED}
+    # Every final status has ended; a closed case still waits for its rating.
+    assert workflow.FINAL_STATUSES < workflow.ENDED_STATUSES
