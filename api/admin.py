@@ -41,6 +41,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name", "url")
     raw_id_fields = ("region",)
+    readonly_fields = ("after_event_id",)
 
     def save_model(self, request, obj, form, change):
         webhook_subscription_save(actor=request.user, subscription=obj)

@@ -1,7 +1,8 @@
 """Webhooks: subscribers that want to hear of case events, and one row per delivery to each of them.
 
-A delivery row is written when a case changes (after its transaction committed) and sent later by
-`python manage.py deliver_webhooks`, so no request ever waits for a subscriber. See `api.webhooks`.
+Delivery rows are written from the case event log, behind a cursor, and sent by
+`python manage.py deliver_webhooks`, so no request ever waits for a subscriber and no committed event
+is lost when a process dies. See `api.webhooks`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import Max
 from django.utils import timezone
 
+from cases.models import CaseEvent
 from core.pii import EncryptedTextField
 
 
@@ -45,6 +48,10 @@ class WebhookSubscription(models.Model):
         help_text="只推送该区域及其下级的事项；为空则推送全部事项",
     )
     active = models.BooleanField("启用", default=True)
+    # Where the subscription starts in the event log: it hears of the events after this one only.
+    after_event_id = models.BigIntegerField(
+        "推送起点", null=True, blank=True, editable=False, help_text="只推送编号大于此值的事项记录（创建时的日志末尾）"
+    )
     created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -55,6 +62,12 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # A new subscription starts at the current end of the log: the history before it is not news.
+        if self.after_event_id is None:
+            self.after_event_id = CaseEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+        super().save(*args, **kwargs)
 
     def wants(self, action: str, region_code: str) -> bool:
         """Whether a move `action` of a case placed at `region_code` goes to this subscriber."""
@@ -73,6 +86,11 @@ class WebhookDelivery(models.Model):
     subscription = models.ForeignKey(
         WebhookSubscription, verbose_name="订阅", on_delete=models.PROTECT, related_name="deliveries"
     )
+    # The event of the log this delivery tells of (empty on rows written before deliveries came from the log).
+    case_event = models.ForeignKey(
+        CaseEvent, verbose_name="事项记录", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # the unique constraint below leads with it
+    )
     event_id = models.UUIDField("事件编号", default=uuid.uuid4, help_text="同一事件推送给各订阅方时编号相同")
     event = models.CharField("事件", max_length=40)
     payload = models.JSONField("内容")
@@ -89,6 +107,8 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event_id"], name="webhookdelivery_unique_event"),
+            # One row per event and subscriber: reading the log again never writes a second one.
+            models.UniqueConstraint(fields=["case_event", "subscription"], name="webhookdelivery_unique_case_event"),
         ]
         indexes = [models.Index(fields=["delivered_at", "next_attempt_at"], name="webhookdelivery_due")]
 

@@ -1,28 +1,38 @@
-"""Webhooks: signed POSTs of case events to subscribers, retried with exponential backoff.
+"""Webhooks: signed POSTs of case events to subscribers, read from the event log, retried with backoff.
 
 Flow:
 
-1. A case service commits a move and sends `cases.signals.case_changed`; `on_case_changed` (connected
-   in `api.apps`) writes one `WebhookDelivery` per subscriber that wants the action, due at once. It
-   only writes rows: the request that moved the case never waits for a subscriber.
-2. `python manage.py deliver_webhooks` (a timer or a long-running `--loop`) calls `deliver_due`, which
-   claims due rows one by one (a compare-and-swap on `next_attempt_at`, so several workers never send
-   the same row twice at once), POSTs each and records the outcome.
-3. A 2xx answer marks the row delivered. Anything else (another status, a timeout, a refused
-   connection) counts an attempt and schedules the next one after BACKOFF_BASE × 2^(attempts−1),
-   at most BACKOFF_MAX; after `WEBHOOK_MAX_ATTEMPTS` (default 8) the row is given up.
+1. A case service writes each move's `CaseEvent` in the move's own transaction: the event log is the
+   outbox. Nothing listens to `case_changed` for webhooks, so a process that dies right after the
+   commit loses nothing, and the request that moved the case never waits for (or queries) webhooks.
+2. `python manage.py deliver_webhooks` (a timer or a long-running `--loop`) first calls
+   `queue_new_events`: it reads the events after the `webhooks` cursor (the notifications'
+   `EventCursor`, under its own name) in id order and, in one transaction per batch, writes one
+   `WebhookDelivery` per event and subscription that wants it and moves the cursor on. The pair
+   (event, subscription) is unique, so reading an event again never writes a second row; the cursor
+   stays behind events younger than `EVENT_SETTLE` (`notifications.services.settled_through`), so an
+   event committed late is read on a later round.
+3. Then `deliver_due` claims due rows one by one (a compare-and-swap on `next_attempt_at`, so several
+   workers never send the same row twice at once), POSTs each and records the outcome on the row.
+4. A 2xx answer marks the row delivered. Anything else (another status, a timeout, a refused
+   connection, an error while sending) counts an attempt, keeps the error and schedules the next one
+   after BACKOFF_BASE × 2^(attempts−1), at most BACKOFF_MAX; after `WEBHOOK_MAX_ATTEMPTS` (default 8)
+   the row is given up, and stays for the admin to see.
+
+A subscription hears of the events after the end of the log at the time it was created
+(`WebhookSubscription.after_event_id`), and only while it is active.
 
 Each POST carries the JSON body and these headers:
 
-- `X-Gongzhi-Event`: `case.<action>`; `X-Gongzhi-Delivery`: the event id (the same for every subscriber
-  of one event, and on every retry: receivers deduplicate by it);
+- `X-Gongzhi-Event`: `case.<action>`; `X-Gongzhi-Delivery`: the event id (derived from the log event,
+  so the same for every subscriber of one event and on every retry: receivers deduplicate by it);
 - `X-Gongzhi-Timestamp`: seconds since the epoch when this attempt was signed;
 - `X-Gongzhi-Signature`: `sha256=` + hex HMAC-SHA256 with the subscriber's secret over
   `<timestamp>.<body bytes>`. Receivers recompute it, compare in constant time, and refuse old
   timestamps to stop replays.
 
-The body names the case and its new state, never contact data or handling notes; a subscriber reads
-more through the REST API with its own account.
+The body names the case and its state, and the one event, never contact data or handling notes; a
+subscriber reads more through the REST API with its own account.
 """
 
 from __future__ import annotations
@@ -33,7 +43,6 @@ import hmac
 import json
 import logging
 import secrets
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -42,12 +51,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
+from cases.models import CaseEvent
 from core import audit
 from core.models import AuditEvent
+from notifications.services import event_cursor, event_cursor_advance, settled_through
 
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -57,7 +66,10 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_TIMEOUT_SECONDS = 10
-DEFAULT_SUBSCRIPTION_CHECK_SECONDS = 10
+# The `notifications.models.EventCursor` row of the webhooks' reader of the event log.
+WEBHOOK_CURSOR = "webhooks"
+# Delivery ids are name-based UUIDs in this namespace (see `delivery_event_id`).
+EVENT_ID_NAMESPACE = uuid.UUID("6d1f8a52-3c0e-4b7a-9d55-2f4c8e1b7a90")
 USER_AGENT = "Gongzhi-Webhooks/1.0"
 SIGNATURE_HEADER = "X-Gongzhi-Signature"
 TIMESTAMP_HEADER = "X-Gongzhi-Timestamp"
@@ -126,7 +138,7 @@ def webhook_subscription_save(*, actor, subscription: WebhookSubscription) -> We
 
 
 # --------------------------------------------------------------------------------------------------
-# Writing deliveries when a case changes
+# Writing deliveries from the event log
 # --------------------------------------------------------------------------------------------------
 
 
@@ -134,12 +146,13 @@ def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value is not None else None
 
 
-def case_event_payload(*, case, action: str, events: list, event_id: uuid.UUID, now: dt.datetime) -> dict[str, Any]:
-    """The JSON body of one case event: the case's new state and the event rows of the move."""
+def case_event_payload(*, event: CaseEvent, event_id: uuid.UUID) -> dict[str, Any]:
+    """The JSON body of one event of the log: the event, and its case as it stands when the row is written."""
+    case = event.case
     return {
         "id": str(event_id),
-        "type": f"case.{action}",
-        "created_at": _iso(now),
+        "type": f"case.{event.action}",
+        "created_at": _iso(event.created_at),
         "case": {
             "id": case.pk, "kind": case.kind, "channel": case.channel, "status": case.status,
             "version": case.version, "region": {"code": case.region.code, "name": case.region.name},
@@ -147,83 +160,96 @@ def case_event_payload(*, case, action: str, events: list, event_id: uuid.UUID, 
             "received_at": _iso(case.received_at), "finish_due": _iso(case.finish_due),
             "closed_at": _iso(case.closed_at),
         },
+        # A list for the receivers written against the earlier body; it holds this one event.
         "events": [
-            {"seq": e.seq, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-             "created_at": _iso(e.created_at)}
-            for e in events
+            {"seq": event.seq, "action": event.action, "from_status": event.from_status,
+             "to_status": event.to_status, "created_at": _iso(event.created_at)}
         ],
     }
 
 
-def subscription_check_seconds() -> float:
-    """How long a process trusts that no subscription is active before it looks again
-    (settings.WEBHOOK_SUBSCRIPTION_CHECK_SECONDS, default 10)."""
-    return float(getattr(settings, "WEBHOOK_SUBSCRIPTION_CHECK_SECONDS", DEFAULT_SUBSCRIPTION_CHECK_SECONDS))
+@dataclass(frozen=True)
+class QueuedEvents:
+    """What one `queue_new_events` did: events read from the log, delivery rows written."""
+
+    events: int
+    deliveries: int
 
 
-# When this process last found no active subscription (monotonic seconds), or None when it must look.
-# Most installations have none, and every case move would otherwise ask the database to learn it again.
-_none_active_since: float | None = None
+def delivery_event_id(event: CaseEvent) -> uuid.UUID:
+    """The id of `event` for receivers (`X-Gongzhi-Delivery`): the same on every reading of the log.
 
-
-@receiver(post_save, sender=WebhookSubscription, dispatch_uid="api.webhooks.subscriptions_changed_save")
-@receiver(post_delete, sender=WebhookSubscription, dispatch_uid="api.webhooks.subscriptions_changed_delete")
-def _subscriptions_changed(sender, **kwargs) -> None:
-    """A subscription saved or deleted in this process counts from the next move on."""
-    global _none_active_since
-    _none_active_since = None
-
-
-def _active_subscriptions() -> list[WebhookSubscription]:
-    """The active subscriptions; none without a query while this process saw none within the check interval.
-
-    A subscription added by another process therefore receives the moves from at most
-    `subscription_check_seconds()` after it was saved.
+    The event's time is part of it, so a database started afresh never repeats an id a receiver has seen.
     """
-    global _none_active_since
-    seen = _none_active_since
-    if seen is not None and time.monotonic() - seen < subscription_check_seconds():
-        return []
+    stamp = int(event.created_at.timestamp() * 1_000_000)
+    return uuid.uuid5(EVENT_ID_NAMESPACE, f"case-event:{event.pk}:{event.case_id}:{event.seq}:{stamp}")
+
+
+def _write_deliveries(events: list[CaseEvent], subscriptions: list[WebhookSubscription], *, now: dt.datetime) -> int:
+    """Write the missing rows for `events` × the `subscriptions` that want them; returns how many it wrote
+    (a concurrent reader's rows written meanwhile included)."""
+    done = set(
+        WebhookDelivery.objects.filter(case_event_id__in=[e.pk for e in events])
+        .values_list("case_event_id", "subscription_id")
+    )
+    rows = []
+    for event in events:
+        wanted = [
+            s for s in subscriptions
+            if event.pk > (s.after_event_id or 0) and (event.pk, s.pk) not in done
+            and s.wants(event.action, event.case.region.code)
+        ]
+        if not wanted:
+            continue
+        event_id = delivery_event_id(event)
+        payload = case_event_payload(event=event, event_id=event_id)
+        rows += [
+            WebhookDelivery(
+                subscription=s, case_event=event, event_id=event_id, event=f"case.{event.action}"[:40],
+                payload=payload, next_attempt_at=now, created_at=now,
+            )
+            for s in wanted
+        ]
+    # A concurrent reader may have written some since: the unique pair keeps one row of each.
+    WebhookDelivery.objects.bulk_create(rows, batch_size=200, ignore_conflicts=True)
+    return len(rows)
+
+
+def queue_new_events(*, now: dt.datetime | None = None, batch_size: int = 500) -> QueuedEvents:
+    """Write the deliveries of the events after the webhook cursor, in log order, and move the cursor on.
+
+    Each batch's rows and the cursor's move commit together. Idempotent: a row exists at most once
+    per event and subscription, so a repeat, a concurrent run or a crash half-way writes nothing twice.
+    Reading starts at the cursor or at the oldest start of an active subscription, whichever is later;
+    without an active subscription nothing is read. The cursor stops before the first event younger
+    than `EVENT_SETTLE`, and those events are read again next time.
+    """
+    now = now or timezone.now()
     subscriptions = list(WebhookSubscription.objects.filter(active=True).select_related("region"))
-    _none_active_since = None if subscriptions else time.monotonic()
-    return subscriptions
-
-
-def deliveries_for_case_change(*, case_id: int, action: str, event_ids: list[int]) -> list[WebhookDelivery]:
-    """Write one due delivery per active subscription that wants this move; returns them."""
-    subscriptions = _active_subscriptions()
     if not subscriptions:
-        return []
-    from cases.models import Case, CaseEvent
-
-    case = Case.objects.select_related("region", "category").filter(pk=case_id).first()
-    if case is None:
-        return []
-    wanted = [s for s in subscriptions if s.wants(action, case.region.code)]
-    if not wanted:
-        return []
-    now = timezone.now()
-    event_id = uuid.uuid4()
-    events = list(CaseEvent.objects.filter(pk__in=event_ids).order_by("seq"))
-    payload = case_event_payload(case=case, action=action, events=events, event_id=event_id, now=now)
-    return WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(
-            subscription=s, event_id=event_id, event=f"case.{action}"[:40], payload=payload, next_attempt_at=now,
-            created_at=now,
-        )
-        for s in wanted
-    ])
-
-
-def on_case_changed(sender, *, case_id: int, action: str, event_ids: list[int], **kwargs) -> None:
-    """Receiver of `cases.signals.case_changed` (sent after commit): queue the webhook deliveries.
-
-    It never raises: a failure here must not turn the caller's committed move into an error.
-    """
-    try:
-        deliveries_for_case_change(case_id=case_id, action=action, event_ids=list(event_ids))
-    except Exception:
-        logger.exception("推送记录写入失败（事项 %s，动作 %s）", case_id, action)
+        return QueuedEvents(events=0, deliveries=0)
+    cursor = event_cursor(WEBHOOK_CURSOR, now=now)
+    position = advance_to = max(cursor.last_event_id, min(s.after_event_id or 0 for s in subscriptions))
+    settled = True
+    events = written = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                CaseEvent.objects.filter(pk__gt=position).select_related("case__region", "case__category")
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            written += _write_deliveries(batch, subscriptions, now=now)
+            if settled:
+                advance_to = settled_through(batch, after=advance_to, now=now)
+                settled = advance_to == batch[-1].pk
+            event_cursor_advance(cursor, to=advance_to, now=now)
+        events += len(batch)
+        position = batch[-1].pk
+    # Also when the start skipped history that no active subscription wants.
+    event_cursor_advance(cursor, to=advance_to, now=now)
+    return QueuedEvents(events=events, deliveries=written)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -325,7 +351,11 @@ def deliver_due(*, now: dt.datetime | None = None, batch: int = 100) -> Delivery
         moment = now or timezone.now()
         if not delivery.subscription.active or not _claim(delivery, now=moment):
             continue
-        outcome = post(delivery)
+        try:
+            outcome = post(delivery)
+        except Exception as exc:  # a broken row (an unreadable secret …) counts as a failed attempt, kept on it
+            logger.exception("推送发送出错（推送记录 %s）", delivery.pk)
+            outcome = Outcome(ok=False, status=None, error=f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH])
         state = _record(delivery, outcome, now=now or timezone.now())
         setattr(report, state, getattr(report, state) + 1)
     return report

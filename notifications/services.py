@@ -465,17 +465,54 @@ def sms_deliver_pending(*, now: dt.datetime | None = None, limit: int = 1000) ->
 # --------------------------------------------------------------------------------------------------
 
 
+def event_cursor(name: str, *, start: int = 0, now: dt.datetime | None = None) -> EventCursor:
+    """The reader `name`'s place in the case event log; a new reader starts after event `start`.
+
+    The one cursor mechanism of the event log: notifications (`process_new_events`) and webhooks
+    (`api.webhooks.queue_new_events`) each keep a row here under their own name.
+    """
+    cursor, _ = EventCursor.objects.get_or_create(
+        name=name, defaults={"last_event_id": start, "updated_at": now or timezone.now()}
+    )
+    return cursor
+
+
+def settled_through(events: Sequence[CaseEvent], *, after: int, now: dt.datetime) -> int:
+    """How far a cursor at `after` may move over `events` (read in id order): up to the last event
+    before the first one younger than `EVENT_SETTLE`, which must be read again next time.
+
+    Ids are handed out at insert and not at commit, so an event with a lower id may still commit
+    after a later one; staying behind the young events keeps such an event from being skipped.
+    """
+    settled_before = now - EVENT_SETTLE
+    position = after
+    for event in events:
+        if event.created_at > settled_before:
+            break
+        position = event.pk
+    return position
+
+
+def event_cursor_advance(cursor: EventCursor, *, to: int, now: dt.datetime) -> bool:
+    """Move `cursor` forward to event `to` (never back, even against a concurrent reader); True if it moved."""
+    if to <= cursor.last_event_id:
+        return False
+    moved = EventCursor.objects.filter(pk=cursor.pk, last_event_id__lt=to).update(last_event_id=to, updated_at=now)
+    cursor.last_event_id = max(cursor.last_event_id, to)
+    return bool(moved)
+
+
 def process_new_events(*, now: dt.datetime | None = None, batch_size: int = 500) -> ProcessedEvents:
     """Run `notify_for_event` over the events after the cursor, then move the cursor on.
 
     Text messages are only queued here; `sms_deliver_pending` sends them.
 
-    The cursor stops before the first event younger than `EVENT_SETTLE`, so those are read again next
-    time (their keys make the repeat harmless) and an event committed late is never skipped.
+    The cursor stops before the first event younger than `EVENT_SETTLE` (`settled_through`), so those
+    are read again next time (their keys make the repeat harmless) and an event committed late is
+    never skipped.
     """
     now = now or timezone.now()
-    cursor, _ = EventCursor.objects.get_or_create(name=CURSOR_NAME, defaults={"updated_at": now})
-    settled_before = now - EVENT_SETTLE
+    cursor = event_cursor(CURSOR_NAME, now=now)
     last = advance_to = cursor.last_event_id
     settled = True
     events = messages = 0
@@ -486,15 +523,11 @@ def process_new_events(*, now: dt.datetime | None = None, batch_size: int = 500)
         for event in batch:
             messages += notify_for_event(event, now=now, deliver=False)
             events += 1
-            if settled and event.created_at <= settled_before:
-                advance_to = event.pk
-            else:
-                settled = False
+        if settled:
+            advance_to = settled_through(batch, after=advance_to, now=now)
+            settled = advance_to == batch[-1].pk
         last = batch[-1].pk
-    if advance_to > cursor.last_event_id:
-        EventCursor.objects.filter(pk=cursor.pk, last_event_id__lt=advance_to).update(
-            last_event_id=advance_to, updated_at=now
-        )
+    event_cursor_advance(cursor, to=advance_to, now=now)
     return ProcessedEvents(events=events, messages=messages)
 
 
