@@ -30,10 +30,11 @@ def main(mode: str, key: str, region: str) -> None:
     from accounts.models import User
     from cases import services
     from cases.models import Channel, Kind
+    from cases.services import intake
     from cases.tests.images import phone_jpeg
 
     if mode == "hold":
-        store = services._store_photos
+        store = intake._store_photos
 
         def store_then_hold(case, photos, **kwargs):
             # The intake's last write before its commit: stop here, inside the transaction.
@@ -42,7 +43,7 @@ def main(mode: str, key: str, region: str) -> None:
             threading.Event().wait(HOLD_SECONDS)
             os._exit(3)
 
-        services._store_photos = store_then_hold
+        intake._store_photos = store_then_hold
 
     case, created = services.case_submit(
         actor=User.objects.get(username="community"), channel=Channel.OPINION_WINDOW, kind=Kind.PROBLEM,

@@ -19,6 +19,7 @@ from cases.assignment_workflow import (
     extension_step,
 )
 from cases.models import Assignment, Extension
+from cases.services._base import _step_assignment, _step_extension
 from cases.workflow import Status
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_a_move_the_assignment_table_lacks_is_refused_and_changes_nothing(flow, 
     Assignment.objects.filter(pk=lead.pk).update(status=status)  # arrange: the record in that status
     lead.refresh_from_db()
     with pytest.raises(StepNotAllowed, match=f"该派遣当前为“{AssignmentStatus(status).label}”"):
-        services._step_assignment(lead, action, withdrawn_at=None)
+        _step_assignment(lead, action, withdrawn_at=None)
     assert Assignment.objects.get(pk=lead.pk).status == status
 
 
@@ -168,7 +169,7 @@ def test_a_decided_extension_cannot_be_decided_again(flow, action, status):
     with pytest.raises(StepNotAllowed):
         extension_step(extension.status, action)
     with pytest.raises(StepNotAllowed):
-        services._step_extension(extension, action)
+        _step_extension(extension, action)
     assert Extension.objects.get(pk=extension.pk).status == status
 
 

@@ -14,6 +14,7 @@ from django.db import connection
 
 from cases import services
 from cases.models import Case, CaseEvent, Channel, Kind
+from cases.services import registration
 from cases.workflow import StaleVersion, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,7 +95,7 @@ def test_concurrent_intakes_with_one_idempotency_key_create_one_case(flow):
 def test_a_move_started_while_another_holds_the_case_loses_once_that_one_commits(flow, monkeypatch):
     case = flow.submit()
     claimed = threading.Event()
-    original = services.departments_for
+    original = registration.departments_for
 
     def slow_departments_for(category):
         # Runs inside the classify transaction, after its claim: hold the transaction open a moment.
@@ -102,7 +103,7 @@ def test_a_move_started_while_another_holds_the_case_loses_once_that_one_commits
         threading.Event().wait(0.3)
         return original(category)
 
-    monkeypatch.setattr(services, "departments_for", slow_departments_for)
+    monkeypatch.setattr(registration, "departments_for", slow_departments_for)
 
     def reject_after_claim():
         claimed.wait(10)

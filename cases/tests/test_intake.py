@@ -10,6 +10,7 @@ from cases.models import Attachment, Case, CaseEvent, CaseReporter, Channel, Kin
 from cases.permissions import normalise_tracking_code
 from cases.services import TRACKING_ALPHABET, TRACKING_LENGTH
 from cases.workflow import Status
+from core import audit
 from core.models import AuditEvent
 
 from .conftest import JPEG, PNG, WEBP, png
@@ -197,7 +198,7 @@ def test_a_failed_intake_leaves_no_file_behind(flow, media_root, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services.audit, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         submit(flow, photos=[png()])
     assert Case.objects.count() == 0
