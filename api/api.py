@@ -59,6 +59,7 @@ api.add_router("/auth", auth_router)
 from cases import api as cases_api  # noqa: E402
 from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
+from meetings import api as meetings_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
 from regions import api as regions_api  # noqa: E402
 from regions import api_facilities as facilities_api  # noqa: E402
@@ -75,3 +76,6 @@ api.add_router("/organisations", organisations_api.router)
 api.add_router("/party-members", organisations_api.members_router)
 api.add_router("/facilities", facilities_api.router)
 api.add_router("/routing", routing_api.router)
+api.add_router("/bodies", meetings_api.bodies_router)
+api.add_router("/meetings", meetings_api.router)
+api.add_router("/matters", meetings_api.matters_router)

@@ -7,6 +7,7 @@ silently meaning something else.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "routing",
     "api",
     "open311",
+    "meetings",
     "console",
     "demo",
 ]
@@ -255,3 +257,14 @@ WHISTLE_REPORT_IN_MINUTES = int(os.environ.get("GONGZHI_WHISTLE_REPORT_IN_MINUTE
 WHISTLE_EMERGENCY_REPORT_IN_MINUTES = int(os.environ.get("GONGZHI_WHISTLE_EMERGENCY_REPORT_IN_MINUTES", "30"))
 CASE_SOON_DUE_HOURS = int(os.environ.get("GONGZHI_CASE_SOON_DUE_HOURS", "24"))
 CASE_UNSATISFIED_MEETING = os.environ.get("GONGZHI_CASE_UNSATISFIED_MEETING", "joint_meeting")
+
+# Meetings and 四议两公开 (meetings/rules.py). Rules per jurisdiction and body kind, as JSON, the most
+# specific first: {"610424:party_members": {"quorum": [2, 3], "quorum_strict": false}}.
+try:
+    MEETING_RULES = json.loads(os.environ.get("GONGZHI_MEETING_RULES") or "{}")
+    # Days of notice a body's meeting needs at least; 居民会议 10 by default.
+    MEETING_NOTICE_DAYS = {"residents": 10, **json.loads(os.environ.get("GONGZHI_MEETING_NOTICE_DAYS") or "{}")}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"GONGZHI_MEETING_RULES / GONGZHI_MEETING_NOTICE_DAYS must be JSON: {exc}") from exc
+# How long each 公开 of 四议两公开 stays on the public pages before it is archived.
+DISCLOSURE_DAYS = int(os.environ.get("GONGZHI_DISCLOSURE_DAYS", "30"))

@@ -27,6 +27,7 @@ FLOORS: dict[str, int] = {
     "routing": 6,
     "notifications": 6,
     "open311": 6,
+    "meetings": 6,
     "reports": 7,
     "api": 8,
     "portal": 8,

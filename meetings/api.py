@@ -1,0 +1,405 @@
+"""REST API of bodies, meetings and matters (四议两公开), with the scoping, error shape and cursor paging of
+the rest of /api/v1/.
+
+- `GET /bodies`, `GET /meetings`, `POST /meetings`, `GET /meetings/{id}`,
+  `POST /meetings/{id}/transitions` (`open`, `close`, `cancel`), `POST /meetings/{id}/attendance`,
+  `POST /meetings/{id}/votes`;
+- `GET /matters`, `POST /matters`, `GET /matters/{id}`, `POST /matters/{id}/transitions`
+  (`{"action", "version", "meeting"}`): a jump the table forbids answers 400 `transition_not_allowed`, a
+  missed quorum 400 `quorum_not_met`, a vote that did not carry 400 `not_adopted`, a stale version 409
+  `stale_version`; nothing changes on any of them.
+
+An object outside the caller's scope is 404, like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from ninja import Field, Query, Router, Schema
+
+from core.api.errors import ApiError, not_found
+from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
+from core.api.schemas import ErrorOut, RegionBrief, region_ref
+from regions.selectors import region_visible_by_code
+
+from . import selectors, services
+from .models import AgendaItem, Attendance, Body, Matter, Meeting
+from .workflow import MATTER_ACTIONS, MEETING_ACTIONS, StaleVersion, StepNotAllowed
+
+router = Router(tags=["meetings"])
+matters_router = Router(tags=["matters"])
+bodies_router = Router(tags=["meetings"])
+
+NOT_FOUND = "会议不存在或无权访问"
+MATTER_NOT_FOUND = "重大事项不存在或无权访问"
+
+
+@contextlib.contextmanager
+def _service_errors() -> Iterator[None]:
+    """The services' refusals in the API's error shape."""
+    try:
+        yield
+    except StaleVersion as exc:
+        raise ApiError(409, "stale_version", str(exc)) from exc
+    except StepNotAllowed as exc:
+        raise ApiError(400, "transition_not_allowed", str(exc)) from exc
+    except services.MatterRefused as exc:
+        raise ApiError(400, exc.code, exc.message) from exc
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
+
+
+# --------------------------------------------------------------------------------------------------
+# Bodies
+# --------------------------------------------------------------------------------------------------
+
+
+class BodyOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    region: RegionBrief
+    members: int = Field(description="现有成员数")
+
+
+class BodyListOut(Schema):
+    items: list[BodyOut]
+    next_cursor: str | None
+
+
+def _body_out(body: Body) -> dict:
+    return {"id": body.pk, "kind": body.kind, "kind_label": body.get_kind_display(), "name": body.name,
+            "region": region_ref(body.region), "members": selectors.roll_of(body).count()}
+
+
+@bodies_router.get("", response={200: BodyListOut, 400: ErrorOut})
+def list_bodies(request, cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """The bodies that meet in the caller's scope."""
+    page = paginate(selectors.bodies_visible_to(request.user), BY_ID, cursor=cursor, limit=limit)
+    return {"items": [_body_out(body) for body in page.rows], "next_cursor": page.next_cursor}
+
+
+# --------------------------------------------------------------------------------------------------
+# Meetings
+# --------------------------------------------------------------------------------------------------
+
+
+class AgendaItemOut(Schema):
+    id: int
+    order: int
+    title: str
+    matter: int | None
+    in_favour: int | None = Field(description="赞成")
+    against: int | None = Field(description="反对")
+    abstained: int | None = Field(description="弃权")
+    resolution: str
+
+
+class MeetingOut(Schema):
+    id: int
+    title: str
+    body: int
+    body_name: str
+    body_kind: str
+    scheduled_at: dt.datetime
+    place: str
+    status: str
+    status_label: str
+    version: int
+    allowed_actions: list[str]
+    expected: int = Field(description="应到（开会时确定）")
+    present: int = Field(description="实到")
+    excused: int = Field(description="请假")
+    proxies: int = Field(description="委托")
+    agenda: list[AgendaItemOut]
+
+
+class MeetingListOut(Schema):
+    items: list[MeetingOut]
+    next_cursor: str | None
+
+
+def _meeting_out(meeting: Meeting) -> dict:
+    statuses = list(meeting.attendance.values_list("status", flat=True))
+    return {
+        "id": meeting.pk, "title": meeting.title, "body": meeting.body_id, "body_name": meeting.body.name,
+        "body_kind": meeting.body.kind, "scheduled_at": meeting.scheduled_at, "place": meeting.place,
+        "status": meeting.status, "status_label": meeting.get_status_display(), "version": meeting.version,
+        "allowed_actions": selectors.meeting_actions(meeting), "expected": len(statuses),
+        "present": statuses.count(Attendance.Status.PRESENT), "excused": statuses.count(Attendance.Status.EXCUSED),
+        "proxies": statuses.count(Attendance.Status.PROXY),
+        "agenda": [
+            {"id": item.pk, "order": item.order, "title": item.title, "matter": item.matter_id,
+             "in_favour": item.in_favour, "against": item.against, "abstained": item.abstained,
+             "resolution": item.resolution}
+            for item in meeting.agenda.all()
+        ],
+    }
+
+
+def _meeting(request, meeting_id: int) -> Meeting:
+    meeting = selectors.meetings_visible_to(request.user).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise not_found(NOT_FOUND)
+    return meeting
+
+
+@router.get("", response={200: MeetingListOut, 400: ErrorOut})
+def list_meetings(
+    request,
+    body: int | None = Query(None, ge=1, description="议事机构 id"),
+    status: str | None = Query(None, max_length=20, description="状态：scheduled、open、closed、cancelled"),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(),
+):
+    """Meetings of the bodies in the caller's scope, by id."""
+    qs = selectors.meetings_visible_to(request.user).prefetch_related("agenda")
+    if body is not None:
+        qs = qs.filter(body_id=body)
+    if status:
+        qs = qs.filter(status=status)
+    page = paginate(qs, BY_ID, cursor=cursor, limit=limit)
+    return {"items": [_meeting_out(meeting) for meeting in page.rows], "next_cursor": page.next_cursor}
+
+
+class AgendaIn(Schema):
+    title: str = Field(max_length=150)
+    matter: int | None = Field(None, ge=1)
+
+
+class MeetingIn(Schema):
+    body: int = Field(ge=1)
+    title: str = Field(max_length=150)
+    scheduled_at: dt.datetime
+    place: str = Field("", max_length=150)
+    agenda: list[AgendaIn] = Field(default_factory=list, max_length=50)
+    idempotency_key: str | None = Field(None, max_length=64)
+
+
+@router.post("", response={201: MeetingOut, 200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def schedule_meeting(request, payload: MeetingIn):
+    """Give notice of a meeting with its agenda. A retry with the same `idempotency_key` answers 200 with
+    the meeting made the first time."""
+    body = selectors.bodies_visible_to(request.user).filter(pk=payload.body).first()
+    if body is None:
+        raise not_found("议事机构不存在或无权访问")
+    matters = selectors.matters_visible_to(request.user)
+    agenda = []
+    for index, item in enumerate(payload.agenda):
+        matter = None
+        if item.matter is not None:
+            matter = matters.filter(pk=item.matter).first()
+            if matter is None:
+                raise ApiError(400, "invalid", "请求参数不正确", {f"agenda.{index}.matter": [MATTER_NOT_FOUND]})
+        agenda.append(services.AgendaSpec(title=item.title, matter=matter))
+    with _service_errors():
+        meeting, created = services.meeting_schedule(
+            actor=request.user, body=body, title=payload.title, scheduled_at=payload.scheduled_at,
+            place=payload.place, agenda=agenda, idempotency_key=payload.idempotency_key,
+        )
+    return (201 if created else 200), _meeting_out(meeting)
+
+
+@router.get("/{meeting_id}", response={200: MeetingOut, 404: ErrorOut})
+def get_meeting(request, meeting_id: int):
+    """One meeting with its agenda, votes and attendance counts."""
+    return _meeting_out(_meeting(request, meeting_id))
+
+
+class MeetingTransitionIn(Schema):
+    action: str = Field(max_length=40, description="、".join(MEETING_ACTIONS))
+    version: int
+    minutes: str = Field("", max_length=5000, description="会议记录（散会时必填）")
+    public_summary: str = Field("", max_length=5000, description="公开摘要")
+
+
+@router.post("/{meeting_id}/transitions", response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut,
+                                                    404: ErrorOut, 409: ErrorOut})
+def meeting_transition(request, meeting_id: int, payload: MeetingTransitionIn):
+    """Open (the roll is frozen), close (with the minutes) or cancel a meeting, at the `version` read."""
+    meeting = _meeting(request, meeting_id)
+    if payload.action not in MEETING_ACTIONS:
+        raise ApiError(400, "unknown_action", f"未知的操作：{payload.action[:40]}", {"action": ["未知的操作"]})
+    with _service_errors():
+        meeting = services.meeting_transition(
+            actor=request.user, meeting=meeting, action=payload.action, expected_version=payload.version,
+            minutes=payload.minutes, public_summary=payload.public_summary,
+        )
+    return _meeting_out(meeting)
+
+
+class AttendanceIn(Schema):
+    member: int = Field(ge=1, description="成员 id（名单中的席位）")
+    status: str = Field(max_length=10, description="present、excused、proxy 或 absent")
+
+
+@router.post("/{meeting_id}/attendance", response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def mark_attendance(request, meeting_id: int, payload: AttendanceIn):
+    """The recorder marks a member of the frozen roll; someone not on it is refused."""
+    meeting = _meeting(request, meeting_id)
+    member = meeting.body.roll.filter(pk=payload.member).first()
+    with _service_errors():
+        if member is None:
+            raise ValidationError({"member": ["该成员不在本次会议的应到名单中（名单已在开会时确定）"]})
+        services.attendance_mark(actor=request.user, meeting=meeting, member=member, status=payload.status)
+    return _meeting_out(meeting)
+
+
+class VoteIn(Schema):
+    item: int = Field(ge=1, description="议题 id")
+    version: int
+    in_favour: int = Field(ge=0)
+    against: int = Field(ge=0)
+    abstained: int = Field(ge=0)
+    resolution: str = Field("", max_length=5000)
+
+
+@router.post("/{meeting_id}/votes", response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                              409: ErrorOut})
+def record_vote(request, meeting_id: int, payload: VoteIn):
+    """Record the vote on one agenda item, once: a second recorder at the same version gets 409."""
+    meeting = _meeting(request, meeting_id)
+    item = AgendaItem(pk=payload.item)
+    with _service_errors():
+        services.vote_record(
+            actor=request.user, meeting=meeting, item=item, expected_version=payload.version,
+            in_favour=payload.in_favour, against=payload.against, abstained=payload.abstained,
+            resolution=payload.resolution,
+        )
+    return _meeting_out(Meeting.objects.get(pk=meeting.pk))
+
+
+# --------------------------------------------------------------------------------------------------
+# Matters (四议两公开)
+# --------------------------------------------------------------------------------------------------
+
+
+class MatterStepOut(Schema):
+    seq: int
+    action: str
+    label: str
+    meeting: int | None
+    expected: int | None = Field(description="应到")
+    present: int | None = Field(description="实到")
+    in_favour: int | None = Field(description="赞成")
+    against: int | None = Field(description="反对")
+    abstained: int | None = Field(description="弃权")
+    note: str
+    public_from: dt.date | None
+    public_until: dt.date | None
+    created_at: dt.datetime
+
+
+class MatterOut(Schema):
+    id: int
+    title: str
+    description: str
+    region: RegionBrief
+    stage: str
+    stage_label: str
+    version: int
+    allowed_actions: list[str]
+    steps: list[MatterStepOut]
+
+
+class MatterListOut(Schema):
+    items: list[MatterOut]
+    next_cursor: str | None
+
+
+def _matter_out(matter: Matter) -> dict:
+    return {
+        "id": matter.pk, "title": matter.title, "description": matter.description, "region": region_ref(matter.region),
+        "stage": matter.stage, "stage_label": matter.get_stage_display(), "version": matter.version,
+        "allowed_actions": selectors.matter_actions(matter),
+        "steps": [
+            {"seq": step.seq, "action": step.action, "label": step.label, "meeting": step.meeting_id,
+             "expected": step.expected, "present": step.present, "in_favour": step.in_favour,
+             "against": step.against, "abstained": step.abstained, "note": step.note,
+             "public_from": step.public_from, "public_until": step.public_until, "created_at": step.created_at}
+            for step in matter.steps.all()
+        ],
+    }
+
+
+def _matter(request, matter_id: int) -> Matter:
+    matter = selectors.matters_visible_to(request.user).filter(pk=matter_id).first()
+    if matter is None:
+        raise not_found(MATTER_NOT_FOUND)
+    return matter
+
+
+@matters_router.get("", response={200: MatterListOut, 400: ErrorOut})
+def list_matters(request, stage: str | None = Query(None, max_length=24, description="阶段"),
+                 cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """Matters of the communities in the caller's scope, by id."""
+    qs = selectors.matters_visible_to(request.user).prefetch_related("steps")
+    if stage:
+        qs = qs.filter(stage=stage)
+    page = paginate(qs, BY_ID, cursor=cursor, limit=limit)
+    return {"items": [_matter_out(matter) for matter in page.rows], "next_cursor": page.next_cursor}
+
+
+class MatterIn(Schema):
+    region: str = Field(max_length=18, description="社区的区域编码")
+    title: str = Field(max_length=150)
+    description: str = Field(max_length=5000)
+    idempotency_key: str | None = Field(None, max_length=64)
+
+
+@matters_router.post("", response={201: MatterOut, 200: MatterOut, 400: ErrorOut, 403: ErrorOut})
+def register_matter(request, payload: MatterIn):
+    """Register a major matter for 四议两公开 (stage `registered`)."""
+    region = region_visible_by_code(user=request.user, code=payload.region)
+    if region is None:
+        raise ApiError(400, "invalid", "请求参数不正确", {"region": ["未找到该区域编码，或该区域不在您的管辖范围内"]})
+    with _service_errors():
+        matter, created = services.matter_register(
+            actor=request.user, region=region, title=payload.title, description=payload.description,
+            idempotency_key=payload.idempotency_key,
+        )
+    return (201 if created else 200), _matter_out(matter)
+
+
+@matters_router.get("/{matter_id}", response={200: MatterOut, 404: ErrorOut})
+def get_matter(request, matter_id: int):
+    """One matter with its steps in order, each with its meeting's counts."""
+    return _matter_out(_matter(request, matter_id))
+
+
+class MatterTransitionIn(Schema):
+    action: str = Field(max_length=40, description="、".join(MATTER_ACTIONS))
+    version: int
+    meeting: int | None = Field(None, ge=1, description="商议、审议、决议所在的会议 id")
+    note: str = Field("", max_length=5000, description="说明；两个公开时为公开内容")
+    merged: bool = Field(False, description="提议与商议合并进行（书记、主任一肩挑）")
+
+
+@matters_router.post("/{matter_id}/transitions", response={200: MatterOut, 400: ErrorOut, 403: ErrorOut,
+                                                          404: ErrorOut, 409: ErrorOut})
+def matter_transition(request, matter_id: int, payload: MatterTransitionIn):
+    """Take one step of 四议两公开 at the `version` the caller read."""
+    matter = _matter(request, matter_id)
+    if payload.version != matter.version:
+        raise ApiError(409, "stale_version", str(StaleVersion()))
+    if payload.action not in MATTER_ACTIONS:
+        raise ApiError(400, "unknown_action", f"未知的操作：{payload.action[:40]}", {"action": ["未知的操作"]})
+    meeting = None
+    if payload.meeting is not None:
+        meeting = selectors.meetings_visible_to(request.user).filter(pk=payload.meeting).first()
+        if meeting is None:
+            raise ApiError(400, "invalid", "请求参数不正确", {"meeting": [NOT_FOUND]})
+    with _service_errors():
+        matter = services.matter_transition(
+            actor=request.user, matter=matter, action=payload.action, expected_version=payload.version,
+            meeting=meeting, note=payload.note, merged=payload.merged,
+        )
+    return _matter_out(matter)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    """联席会议、两委会、党员大会、居民（代表）会议 and 四议两公开: bodies, rolls, meetings, votes, matters."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "meetings"
+    verbose_name = "会议与四议两公开"

@@ -1,0 +1,238 @@
+"""Bodies that meet, their rolls, meetings with their attendance and agendas, and matters decided by
+四议两公开 step by step."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.models import ArchivableModel
+from organisations.models import Organisation, Person
+from regions.models import Region
+
+from .workflow import BodyKind, MeetingStatus, Stage
+
+
+class Body(ArchivableModel):
+    """A body that meets: a street's 党建联席会议, a community's 两委会, 党员大会, 居民代表会议 …"""
+
+    kind = models.CharField("类型", max_length=32, choices=BodyKind.choices)
+    name = models.CharField("名称", max_length=100)
+    region = models.ForeignKey(Region, verbose_name="所属区域", on_delete=models.PROTECT, related_name="bodies")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="对应组织", null=True, blank=True, on_delete=models.PROTECT, related_name="bodies",
+    )
+    minutes_public = models.BooleanField("会议纪要公开", default=False, help_text="公开时，居民端可查看会议摘要")
+
+    class Meta:
+        verbose_name = "议事机构"
+        verbose_name_plural = "议事机构"
+        ordering = ["region__code", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="body_unique_name_in_region"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RollMember(ArchivableModel):
+    """One seat on a body's roll: a person (a party member, an elected representative) or a member
+    organisation (of a 联席会议). A member who leaves keeps the row, with the date they left."""
+
+    body = models.ForeignKey(Body, verbose_name="议事机构", on_delete=models.PROTECT, related_name="roll")
+    person = models.ForeignKey(
+        Person, verbose_name="人员", null=True, blank=True, on_delete=models.PROTECT, related_name="roll_seats",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="成员单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="roll_seats",
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签到账号", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="roll_seats", help_text="本人用手机扫码签到时使用的账号",
+    )
+    term = models.CharField("届次", max_length=30, blank=True)
+    joined_on = models.DateField("加入日期", default=timezone.localdate)
+    left_on = models.DateField("退出日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "成员"
+        verbose_name_plural = "成员"
+        ordering = ["body_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(organisation__isnull=False),
+                name="roll_member_is_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.person.name if self.person_id else self.organisation.name
+
+
+class Meeting(models.Model):
+    """One sitting of a body: its notice, its frozen roll once opened, agenda, minutes and recorder."""
+
+    body = models.ForeignKey(Body, verbose_name="议事机构", on_delete=models.PROTECT, related_name="meetings")
+    title = models.CharField("会议名称", max_length=150)
+    scheduled_at = models.DateTimeField("会议时间")
+    place = models.CharField("地点", max_length=150, blank=True)
+    noticed_at = models.DateTimeField("通知时间", default=timezone.now)
+    status = models.CharField("状态", max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    version = models.PositiveIntegerField("版本", default=1)
+    recorder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    minutes = models.TextField("会议记录", blank=True)
+    public_summary = models.TextField("公开摘要", blank=True)
+    opened_at = models.DateTimeField("开会时间", null=True, blank=True)
+    closed_at = models.DateTimeField("散会时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # A retry of the same request (the same key) gives back this meeting instead of a second one.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "会议"
+        verbose_name_plural = "会议"
+        ordering = ["-scheduled_at", "-id"]
+        indexes = [models.Index(fields=["body", "scheduled_at"], name="meeting_body_time")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    """One seat of a meeting's roll, frozen when the meeting opens: the name as it stood, and whether
+    the member came (实到), was excused (请假), voted by proxy (委托) or stayed away."""
+
+    class Status(models.TextChoices):
+        ABSENT = "absent", "未到"
+        PRESENT = "present", "实到"
+        EXCUSED = "excused", "请假"
+        PROXY = "proxy", "委托"
+
+    class Method(models.TextChoices):
+        SCAN = "scan", "扫码签到"
+        RECORDER = "recorder", "记录人登记"
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.PROTECT, related_name="attendance")
+    member = models.ForeignKey(RollMember, verbose_name="成员", on_delete=models.PROTECT, related_name="attendance")
+    name = models.CharField("姓名/单位", max_length=150)
+    status = models.CharField("出席", max_length=10, choices=Status.choices, default=Status.ABSENT)
+    method = models.CharField("登记方式", max_length=10, choices=Method.choices, blank=True)
+    marked_at = models.DateTimeField("登记时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "出席"
+        verbose_name_plural = "出席"
+        ordering = ["meeting_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.get_status_display()}"
+
+
+class Matter(ArchivableModel):
+    """A major community matter (重大事项) decided by 四议两公开."""
+
+    region = models.ForeignKey(Region, verbose_name="社区", on_delete=models.PROTECT, related_name="matters")
+    title = models.CharField("事项名称", max_length=150)
+    description = models.TextField("事项内容")
+    stage = models.CharField("阶段", max_length=24, choices=Stage.choices, default=Stage.REGISTERED)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "重大事项"
+        verbose_name_plural = "重大事项"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgendaItem(models.Model):
+    """One item on a meeting's agenda: a matter to deliberate, or a topic; with its vote when taken."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.PROTECT, related_name="agenda")
+    order = models.PositiveSmallIntegerField("序号")
+    title = models.CharField("议题", max_length=150)
+    matter = models.ForeignKey(
+        Matter, verbose_name="重大事项", null=True, blank=True, on_delete=models.PROTECT, related_name="agenda_items",
+    )
+    in_favour = models.PositiveIntegerField("赞成", null=True, blank=True)
+    against = models.PositiveIntegerField("反对", null=True, blank=True)
+    abstained = models.PositiveIntegerField("弃权", null=True, blank=True)
+    voted_at = models.DateTimeField("表决时间", null=True, blank=True)
+    resolution = models.TextField("决议", blank=True)
+
+    class Meta:
+        verbose_name = "议题"
+        verbose_name_plural = "议题"
+        ordering = ["meeting_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "order"], name="agenda_item_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def voted(self) -> bool:
+        return self.voted_at is not None
+
+
+class MatterStep(models.Model):
+    """One step a matter took along the table: at which meeting, with the counts that carried it, or,
+    for the two 公开, what was published and for how long."""
+
+    matter = models.ForeignKey(Matter, verbose_name="重大事项", on_delete=models.PROTECT, related_name="steps")
+    seq = models.PositiveSmallIntegerField("序号")
+    action = models.CharField("步骤", max_length=24)
+    label = models.CharField("名称", max_length=60)
+    from_stage = models.CharField("原阶段", max_length=24, choices=Stage.choices)
+    to_stage = models.CharField("新阶段", max_length=24, choices=Stage.choices)
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="会议", null=True, blank=True, on_delete=models.PROTECT, related_name="matter_steps",
+    )
+    expected = models.PositiveIntegerField("应到", null=True, blank=True)
+    present = models.PositiveIntegerField("实到", null=True, blank=True)
+    in_favour = models.PositiveIntegerField("赞成", null=True, blank=True)
+    against = models.PositiveIntegerField("反对", null=True, blank=True)
+    abstained = models.PositiveIntegerField("弃权", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    public_from = models.DateField("公开日期", null=True, blank=True)
+    public_until = models.DateField("公开截止", null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "四议两公开步骤"
+        verbose_name_plural = "四议两公开步骤"
+        ordering = ["matter_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "seq"], name="matter_step_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.matter} · {self.label}"

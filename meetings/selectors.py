@@ -1,0 +1,64 @@
+"""Reads of bodies, meetings and matters, scoped by the reader's place in the region tree: staff see
+what sits in their subtree, and nothing else exists for them."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from core.roles import REGION_STAFF_ROLES
+from regions.selectors import scope_root, sees_everything, subtree_q
+
+from .models import Body, Matter, Meeting, RollMember
+from .workflow import matter_allowed_actions, meeting_allowed_actions
+
+
+def _root(user):
+    if not user.is_authenticated:
+        return None
+    if sees_everything(user):
+        return "all"
+    if user.role not in REGION_STAFF_ROLES:
+        return None
+    return scope_root(user)
+
+
+def bodies_visible_to(user) -> QuerySet[Body]:
+    """Bodies of the regions in `user`'s scope."""
+    root = _root(user)
+    qs = Body.objects.filter(archived_at__isnull=True).select_related("region", "organisation")
+    if root is None:
+        return qs.none()
+    return qs if root == "all" else qs.filter(subtree_q(root, "region__"))
+
+
+def meetings_visible_to(user) -> QuerySet[Meeting]:
+    """Meetings of the bodies in `user`'s scope."""
+    root = _root(user)
+    qs = Meeting.objects.select_related("body__region", "recorder")
+    if root is None:
+        return qs.none()
+    return qs if root == "all" else qs.filter(subtree_q(root, "body__region__"))
+
+
+def matters_visible_to(user) -> QuerySet[Matter]:
+    """Matters (重大事项) of the communities in `user`'s scope."""
+    root = _root(user)
+    qs = Matter.objects.filter(archived_at__isnull=True).select_related("region")
+    if root is None:
+        return qs.none()
+    return qs if root == "all" else qs.filter(subtree_q(root, "region__"))
+
+
+def roll_of(body: Body) -> QuerySet[RollMember]:
+    """The body's current roll: members who have not left."""
+    return body.roll.filter(archived_at__isnull=True, left_on__isnull=True).select_related("person", "organisation")
+
+
+def meeting_actions(meeting: Meeting) -> list[str]:
+    """The moves the meeting table allows now."""
+    return meeting_allowed_actions(meeting.status)
+
+
+def matter_actions(matter: Matter) -> list[str]:
+    """The steps of 四议两公开 the table allows now."""
+    return matter_allowed_actions(matter.stage)

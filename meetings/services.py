@@ -1,0 +1,402 @@
+"""Writes on bodies, meetings and matters. Each runs in one transaction with its audit row; meetings and
+matters are claimed by compare-and-swap on their `version`, so of two recorders acting at once exactly
+one wins and the other gets `StaleVersion`.
+
+Permission: staff who manage the body's or the matter's region (`regions.permissions.can_manage_region`).
+A member signs themself in with the account on their roll seat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from core import audit
+from core.models import AuditEvent
+from core.services import record_create
+from organisations.models import Organisation, Person
+from regions.models import Region
+from regions.permissions import can_manage_region
+
+from .models import AgendaItem, Attendance, Body, Matter, MatterStep, Meeting, RollMember
+from .rules import judge, rule_for
+from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus, StaleVersion, matter_edge, meeting_edge
+
+TEXT_MAX_LENGTH = 5000
+# Markup is refused in texts that end up on public pages, never stored and rewritten.
+_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*>|javascript\s*:", re.IGNORECASE)
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+NO_PERMISSION = "您无权管理该区域的会议和议事"
+
+
+class MatterRefused(Exception):
+    """A deliberation step the rules refuse (`quorum_not_met`, `not_adopted`); nothing was changed."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _require(actor, region: Region) -> None:
+    if not can_manage_region(actor, region):
+        raise PermissionDenied(NO_PERMISSION)
+
+
+def _text(errors: dict[str, str], name: str, value: str | None, *, label: str, required: bool = False,
+          max_length: int = TEXT_MAX_LENGTH) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            errors[name] = f"请填写{label}"
+    elif len(value) > max_length:
+        errors[name] = f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个字）"
+    elif _HTML.search(value):
+        errors[name] = f"{label}不能包含 HTML 标签或脚本，请只填写文字"
+    return value
+
+
+def _check(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError({name: [message] for name, message in errors.items()})
+
+
+def _key(errors: dict[str, str], key: str | None) -> str | None:
+    if key is None or key == "":
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        errors["idempotency_key"] = "幂等键须为 1–64 个可见 ASCII 字符"
+    return key
+
+
+def _claim(model, obj, expected_version: int):
+    """Bump `obj`'s version from `expected_version` as the transaction's first write; StaleVersion if it moved."""
+    if not model.objects.filter(pk=obj.pk, version=expected_version).update(version=F("version") + 1):
+        raise StaleVersion()
+    return model.objects.get(pk=obj.pk)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bodies and their rolls
+# --------------------------------------------------------------------------------------------------
+
+
+def body_create(*, actor, kind: str, name: str, region: Region, organisation: Organisation | None = None,
+                minutes_public: bool = False) -> Body:
+    """Set up a body that meets in `region` (a street's 联席会议, a community's 党员大会 …)."""
+    _require(actor, region)
+    return record_create(Body, actor=actor, kind=kind, name=name, region=region, organisation=organisation,
+                         minutes_public=minutes_public)
+
+
+def roll_member_add(*, actor, body: Body, person: Person | None = None, organisation: Organisation | None = None,
+                    account=None, term: str = "") -> RollMember:
+    """Put a person or a member organisation on `body`'s roll (from the next meeting it opens)."""
+    _require(actor, body.region)
+    if person is None and organisation is None:
+        raise ValidationError({"person": ["请选择成员（人员或成员单位）"]})
+    if RollMember.objects.filter(body=body, person=person, organisation=organisation, left_on__isnull=True).exists():
+        raise ValidationError({"person": ["该成员已在名单中"]})
+    return record_create(RollMember, actor=actor, body=body, person=person, organisation=organisation,
+                         account=account, term=term)
+
+
+@transaction.atomic
+def roll_member_leave(*, actor, member: RollMember, left_on: dt.date | None = None) -> RollMember:
+    """Take a member off the roll from `left_on`; meetings already opened keep their frozen roll."""
+    _require(actor, member.body.region)
+    if member.left_on is None:
+        member.left_on = left_on or timezone.localdate()
+        member.save(update_fields=["left_on", "updated_at"])
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=member,
+                     changes={"left_on": [None, member.left_on.isoformat()]}, reason="退出名单")
+    return member
+
+
+# --------------------------------------------------------------------------------------------------
+# Meetings
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaSpec:
+    """One agenda item as asked for: a title, and the matter it deliberates, if any."""
+
+    title: str
+    matter: Matter | None = None
+
+
+def notice_days(kind: str) -> int:
+    """Days of notice a meeting of a body of `kind` needs at least (settings.MEETING_NOTICE_DAYS)."""
+    return int(getattr(settings, "MEETING_NOTICE_DAYS", {}).get(kind, 0))
+
+
+@transaction.atomic
+def meeting_schedule(*, actor, body: Body, title: str, scheduled_at: dt.datetime | None, place: str = "",
+                     agenda: Sequence[AgendaSpec] = (), idempotency_key: str | None = None) -> tuple[Meeting, bool]:
+    """Give notice of a meeting of `body`, with its agenda; returns (meeting, created).
+
+    The notice must come at least the body's notice days ahead (居民会议 10 days by default). Matters on
+    the agenda must be in the body's region. The same idempotency key gives back the same meeting.
+    """
+    _require(actor, body.region)
+    errors: dict[str, str] = {}
+    key = _key(errors, idempotency_key)
+    if key and not errors:
+        existing = Meeting.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.body_id != body.pk:
+                raise ValidationError({"idempotency_key": ["该幂等键已用于另一场会议"]})
+            return existing, False
+    title = _text(errors, "title", title, label="会议名称", required=True, max_length=150)
+    place = _text(errors, "place", place, label="地点", max_length=150)
+    now = timezone.now()
+    if scheduled_at is None:
+        errors["scheduled_at"] = "请填写会议时间"
+    else:
+        days = notice_days(body.kind)
+        if scheduled_at < now + dt.timedelta(days=days):
+            errors["scheduled_at"] = (
+                f"{body.get_kind_display()}须至少提前 {days} 天通知" if days else "会议时间不能早于现在"
+            )
+    for index, item in enumerate(agenda):
+        _text(errors, f"agenda.{index}.title", item.title, label="议题", required=True, max_length=150)
+        if item.matter is not None and not body.region.contains(item.matter.region):
+            errors[f"agenda.{index}.matter"] = "议题所列重大事项不在该议事机构的区域内"
+    _check(errors)
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                body=body, title=title, scheduled_at=scheduled_at, place=place, noticed_at=now, created_by=actor,
+                idempotency_key=key,
+            )
+    except IntegrityError:  # the same key committed by a concurrent request a moment ago
+        return Meeting.objects.get(idempotency_key=key), False
+    for order, item in enumerate(agenda, start=1):
+        AgendaItem.objects.create(meeting=meeting, order=order, title=item.title.strip(), matter=item.matter)
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=meeting, changes={
+        "body": [None, str(body)], "scheduled_at": [None, scheduled_at.isoformat()],
+        "agenda": [None, [item.title for item in agenda]],
+    })
+    return meeting, True
+
+
+@transaction.atomic
+def meeting_transition(*, actor, meeting: Meeting, action: str, expected_version: int, minutes: str = "",
+                       public_summary: str = "") -> Meeting:
+    """Open, close or cancel a meeting along `MEETING_TABLE`.
+
+    Opening freezes the roll: every member on the body's roll that day is due (应到), absent until
+    signed in. Closing needs the minutes; the actor who opened it is its recorder.
+    """
+    _require(actor, meeting.body.region)
+    meeting = _claim(Meeting, meeting, expected_version)
+    edge = meeting_edge(action, meeting.status)
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    fields: dict = {"status": edge.target}
+    if action == "open":
+        fields.update(opened_at=now, recorder=actor)
+        today = timezone.localdate()
+        seats = meeting.body.roll.filter(archived_at__isnull=True, joined_on__lte=today).exclude(left_on__lte=today)
+        Attendance.objects.bulk_create([
+            Attendance(meeting=meeting, member=seat, name=seat.display_name)
+            for seat in seats.select_related("person", "organisation")
+        ])
+    elif action == "close":
+        fields["minutes"] = _text(errors, "minutes", minutes, label="会议记录", required=True)
+        fields["public_summary"] = _text(errors, "public_summary", public_summary, label="公开摘要")
+        fields["closed_at"] = now
+    _check(errors)
+    before = audit.snapshot(meeting, list(fields))
+    Meeting.objects.filter(pk=meeting.pk).update(**fields)
+    meeting.refresh_from_db()
+    changes = audit.diff(before, audit.snapshot(meeting, list(fields)))
+    changes["version"] = [expected_version, meeting.version]
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting, changes=changes, reason=edge.label)
+    return meeting
+
+
+def _open_meeting(meeting: Meeting) -> Meeting:
+    meeting = Meeting.objects.select_related("body__region").get(pk=meeting.pk)
+    if meeting.status != MeetingStatus.OPEN:
+        raise ValidationError({"meeting": [f"会议当前为“{meeting.get_status_display()}”，不能登记出席或表决"]})
+    return meeting
+
+
+@transaction.atomic
+def attendance_mark(*, actor, meeting: Meeting, member: RollMember, status: str) -> Attendance:
+    """The recorder ticks a member of the frozen roll as present, excused, by proxy or absent."""
+    _require(actor, meeting.body.region)
+    meeting = _open_meeting(meeting)
+    if status not in Attendance.Status.values:
+        raise ValidationError({"status": ["请选择出席情况"]})
+    seat = Attendance.objects.filter(meeting=meeting, member=member).first()
+    if seat is None:
+        raise ValidationError({"member": ["该成员不在本次会议的应到名单中（名单已在开会时确定）"]})
+    return _mark(actor, seat, status, Attendance.Method.RECORDER)
+
+
+@transaction.atomic
+def attendance_sign_in(*, user, meeting: Meeting) -> Attendance:
+    """A member signs themself in at the door, on their phone, with the account on their roll seat."""
+    meeting = _open_meeting(meeting)
+    seat = Attendance.objects.filter(meeting=meeting, member__account=user).first() if user.is_authenticated else None
+    if seat is None:
+        raise ValidationError({"meeting": ["您不在本次会议的应到名单中，请与会议记录人联系"]})
+    if seat.status == Attendance.Status.PRESENT:
+        return seat
+    return _mark(user, seat, Attendance.Status.PRESENT, Attendance.Method.SCAN)
+
+
+def _mark(actor, seat: Attendance, status: str, method: str) -> Attendance:
+    before = seat.status
+    seat.status, seat.method, seat.marked_at = status, method, timezone.now()
+    seat.save(update_fields=["status", "method", "marked_at"])
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=seat.meeting,
+                 changes={f"attendance.{seat.name}": [before, status]}, reason="登记出席")
+    return seat
+
+
+def attendance_counts(meeting: Meeting, *, proxies_count: bool) -> tuple[int, int]:
+    """(应到, 实到) from the frozen roll; a proxy counts as present where the body's rule says so."""
+    seats = list(meeting.attendance.values_list("status", flat=True))
+    present = {Attendance.Status.PRESENT} | ({Attendance.Status.PROXY} if proxies_count else set())
+    return len(seats), sum(1 for status in seats if status in present)
+
+
+@transaction.atomic
+def vote_record(*, actor, meeting: Meeting, item: AgendaItem, expected_version: int, in_favour: int, against: int,
+                abstained: int, resolution: str = "") -> AgendaItem:
+    """Record the show of hands on one agenda item of an open meeting. Counted once: a second recorder
+    holding the same version gets StaleVersion, and an item already voted is refused."""
+    _require(actor, meeting.body.region)
+    meeting = _claim(Meeting, meeting, expected_version)
+    meeting = _open_meeting(meeting)
+    item = AgendaItem.objects.filter(pk=item.pk, meeting=meeting).first()
+    errors: dict[str, str] = {}
+    if item is None:
+        raise ValidationError({"item": ["该议题不在本次会议的议程中"]})
+    if item.voted:
+        raise ValidationError({"item": ["该议题已表决，不能重复计票"]})
+    counts = {"in_favour": in_favour, "against": against, "abstained": abstained}
+    for name, value in counts.items():
+        if not isinstance(value, int) or value < 0:
+            errors[name] = "票数须为不小于 0 的整数"
+    resolution = _text(errors, "resolution", resolution, label="决议")
+    _check(errors)
+    rule = rule_for(meeting.body.kind, meeting.body.region.code)
+    _, present = attendance_counts(meeting, proxies_count=rule.proxies_count)
+    if sum(counts.values()) > present:
+        total = sum(counts.values())
+        raise ValidationError({"in_favour": [f"赞成、反对、弃权合计 {total} 票，超过实到人数 {present} 人"]})
+    for name, value in counts.items():
+        setattr(item, name, value)
+    item.voted_at, item.resolution = timezone.now(), resolution
+    item.save(update_fields=[*counts, "voted_at", "resolution"])
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting, reason="表决",
+                 changes={f"agenda.{item.order}": [None, counts], "version": [expected_version, meeting.version]})
+    return item
+
+
+# --------------------------------------------------------------------------------------------------
+# Matters: 四议两公开
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def matter_register(*, actor, region: Region, title: str, description: str,
+                    idempotency_key: str | None = None) -> tuple[Matter, bool]:
+    """Register a major community matter for 四议两公开; returns (matter, created)."""
+    _require(actor, region)
+    errors: dict[str, str] = {}
+    key = _key(errors, idempotency_key)
+    if key and not errors and (existing := Matter.objects.filter(idempotency_key=key).first()) is not None:
+        return existing, False
+    title = _text(errors, "title", title, label="事项名称", required=True, max_length=150)
+    description = _text(errors, "description", description, label="事项内容", required=True)
+    _check(errors)
+    try:
+        with transaction.atomic():
+            matter = Matter.objects.create(region=region, title=title, description=description, created_by=actor,
+                                           idempotency_key=key)
+    except IntegrityError:
+        return Matter.objects.get(idempotency_key=key), False
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=matter,
+                 changes={"title": [None, title], "region": [None, str(region)]})
+    return matter, True
+
+
+def _deliberation(matter: Matter, edge, meeting: Meeting | None) -> dict:
+    """The counts of the meeting that takes a deliberation step; MatterRefused if the rules say no."""
+    bodies = "或".join(BodyKind(kind).label for kind in sorted(edge.bodies))
+    if meeting is None:
+        raise ValidationError({"meeting": [f"“{edge.label}”须在{bodies}上进行，请选择会议"]})
+    meeting = Meeting.objects.select_related("body__region").get(pk=meeting.pk)
+    body = meeting.body
+    if body.kind not in edge.bodies:
+        raise ValidationError({"meeting": [f"“{edge.label}”须由{bodies}进行，该会议是{body.get_kind_display()}"]})
+    if not body.region.contains(matter.region):
+        raise ValidationError({"meeting": ["该会议的议事机构不管辖此事项"]})
+    if meeting.status != MeetingStatus.CLOSED:
+        raise ValidationError({"meeting": ["会议结束（散会）后才能据此推进事项"]})
+    item = meeting.agenda.filter(matter=matter).first()
+    if item is None or not item.voted:
+        raise ValidationError({"meeting": ["该会议没有对此事项进行表决"]})
+    if MatterStep.objects.filter(matter=matter, meeting=meeting).exists():
+        raise ValidationError({"meeting": ["该会议的表决已用于此事项的上一步"]})
+    rule = rule_for(body.kind, body.region.code)
+    expected, present = attendance_counts(meeting, proxies_count=rule.proxies_count)
+    outcome = judge(rule, body_label=body.get_kind_display(), expected=expected, present=present,
+                    in_favour=item.in_favour)
+    if outcome.code:
+        raise MatterRefused(outcome.code, outcome.message)
+    return dict(meeting=meeting, expected=expected, present=present, in_favour=item.in_favour, against=item.against,
+                abstained=item.abstained)
+
+
+@transaction.atomic
+def matter_transition(*, actor, matter: Matter, action: str, expected_version: int, meeting: Meeting | None = None,
+                      note: str = "", merged: bool = False) -> Matter:
+    """Take one step of 四议两公开 along `MATTER_TABLE`.
+
+    `consult`, `review` and `resolve` need a closed meeting of the right body that voted on the matter,
+    and its counts must meet the body's quorum and majority rules (else MatterRefused, and the matter
+    stays where it was: the step is held again at a new meeting). The two 公开 need the text published;
+    it stays on the public pages for `DISCLOSURE_DAYS`. `merged` takes 提议 and 商议 in one step.
+    """
+    _require(actor, matter.region)
+    matter = _claim(Matter, matter, expected_version)
+    edge = matter_edge(action, matter.stage, when="merged" if merged and action == "propose" else "")
+    errors: dict[str, str] = {}
+    note = _text(errors, "note", note, label="公开内容" if action in DISCLOSURE_ACTIONS else "说明",
+                 required=action in DISCLOSURE_ACTIONS)
+    _check(errors)
+    values: dict = {}
+    if edge.bodies:
+        values = _deliberation(matter, edge, meeting)
+    elif meeting is not None:
+        raise ValidationError({"meeting": [f"“{edge.label}”不需要会议"]})
+    today = timezone.localdate()
+    if action in DISCLOSURE_ACTIONS:
+        values.update(public_from=today, public_until=today + dt.timedelta(days=settings.DISCLOSURE_DAYS))
+    seq = (matter.steps.aggregate(m=Max("seq"))["m"] or 0) + 1
+    step = MatterStep.objects.create(
+        matter=matter, seq=seq, action=action, label=edge.label, from_stage=matter.stage, to_stage=edge.target,
+        note=note, actor=actor if getattr(actor, "is_authenticated", False) else None, **values,
+    )
+    Matter.objects.filter(pk=matter.pk).update(stage=edge.target, updated_at=timezone.now())
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=matter, reason=edge.label, changes={
+        "stage": [matter.stage, edge.target], "version": [expected_version, matter.version],
+        **({"meeting": [None, step.meeting_id]} if step.meeting_id else {}),
+    })
+    matter.refresh_from_db()
+    return matter
