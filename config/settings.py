@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's widget templates, for FORM_RENDERER below (it renders with the project's template engine).
+    "django.forms",
     "ninja",
     "core",
     "accounts",
@@ -102,6 +104,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field, wherever it is drawn, uses templates/includes/field.html (core.forms.FieldRenderer).
+FORM_RENDERER = "core.forms.FieldRenderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 
