@@ -71,12 +71,6 @@ def env_int(name: str, default: int, *, minimum: int | None = None,
     return default if raw is None else parse_int(name, raw, minimum=minimum)
 
 
-def env_float(name: str, default: float, *, environ: Mapping[str, str] | None = None) -> float:
-    """The variable as a number, or `default` when unset or empty."""
-    raw = _raw(name, environ)
-    return default if raw is None else parse_float(name, raw)
-
-
 def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:
     """The variable as a comma-separated list, blanks dropped, or `default` when unset or empty."""
     raw = _raw(name, environ)

@@ -14,7 +14,6 @@ states the bound and a larger value is refused with 400 like any other invalid p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -126,9 +125,3 @@ def paginate(qs: QuerySet[M], keyset: Keyset, *, cursor: str | None, limit: int)
         last = rows[-1]
         next_cursor = encode_cursor(keyset, _sort_value(last, keyset), last.pk)
     return Page(rows=rows, next_cursor=next_cursor)
-
-
-def page_out(page: Page, render: Callable[[Any], dict] | None = None) -> dict[str, Any]:
-    """The response body of a page: `{"items": [...], "next_cursor": …}`."""
-    items: Sequence[Any] = [render(row) for row in page.rows] if render else page.rows
-    return {"items": list(items), "next_cursor": page.next_cursor}
