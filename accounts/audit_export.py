@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Iterable
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from core import xlsx
 from core.models import AuditEvent
-from core.xlsx import text_cell
 
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("时间", 20), ("操作人", 16), ("动作", 12), ("对象类型", 22), ("对象编号", 10), ("对象", 28),
@@ -42,10 +39,7 @@ def write_audit_events(
     rows: int, truncated: bool,
 ) -> bytes:
     """The workbook: a first line naming the exporter, the time and the filters, a header, then one line per row."""
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = exported_by
-    workbook.properties.lastModifiedBy = exported_by
-    workbook.properties.title = "审计记录"
+    workbook = xlsx.new_workbook(author=exported_by, title="审计记录", write_only=True)
     sheet = workbook.create_sheet("审计记录")
     for index, (_, width) in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
@@ -54,10 +48,8 @@ def write_audit_events(
     note = f"审计记录　导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}　共 {rows} 条　筛选条件：{used}"
     if truncated:
         note += "　（超出单次导出上限，仅含最新的记录，请缩小筛选范围分批导出）"
-    sheet.append([text_cell(sheet, note, font=Font(italic=True, color="57606A"))])
-    sheet.append([text_cell(sheet, header, font=Font(bold=True)) for header, _ in COLUMNS])
+    sheet.append(xlsx.text_row(sheet, [note], font=xlsx.NOTE_FONT))
+    sheet.append(xlsx.text_row(sheet, [header for header, _ in COLUMNS], font=xlsx.HEADER_FONT))
     for event in events:
-        sheet.append([text_cell(sheet, value) for value in event_row(event)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append(xlsx.text_row(sheet, event_row(event)))
+    return xlsx.workbook_bytes(workbook)

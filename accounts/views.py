@@ -15,12 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from core import audit
+from core import audit, xlsx
 from core.models import AuditEvent
 from core.security import client_address
 
@@ -33,7 +32,6 @@ PENDING_SESSION_KEY = "accounts_pending_sign_in"
 PENDING_SECONDS = 300
 AUDIT_PAGE_SIZE = 50
 AUDIT_EXPORT_MAX_ROWS = 100_000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LoginView(auth_views.LoginView):
@@ -179,11 +177,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _exporter_label(user: User) -> str:
-    name = user.get_full_name()
-    return f"{name}（{user.get_username()}）" if name else user.get_username()
-
-
 @login_required
 def audit_log_export(request: HttpRequest) -> HttpResponse:
     """The filtered audit log as .xlsx; the file names its exporter, and the export is itself audited."""
@@ -195,7 +188,7 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     shown = {key: (value.isoformat() if isinstance(value, dt.date) else value) for key, value in filters.items()}
     content = audit_export.write_audit_events(
-        events[:AUDIT_EXPORT_MAX_ROWS].iterator(chunk_size=2000), exported_by=_exporter_label(request.user),
+        events[:AUDIT_EXPORT_MAX_ROWS].iterator(chunk_size=2000), exported_by=xlsx.exporter_label(request.user),
         exported_at=now, filters=shown, rows=rows, truncated=total > rows,
     )
     audit.record(
@@ -203,7 +196,4 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
         target_label="审计记录导出", changes={"rows": rows, "filters": shown},
     )
     filename = f"审计记录-{request.user.get_username()}-{timezone.localtime(now):%Y%m%d-%H%M%S}.xlsx"
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx.download(content, filename)

@@ -8,8 +8,6 @@ or `invalid` (with fields), 403 `forbidden`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +22,7 @@ from accounts.models import User
 from categories.models import UrgencyLevel
 from categories.selectors import category_by_code
 from core.api.errors import ApiError, not_found
+from core.api.pagination import Keyset, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RegionBrief
 from core.pii import mask_address, mask_phone
 
@@ -46,7 +45,8 @@ from .workflow import StaleVersion, TransitionNotAllowed
 
 router = Router(tags=["cases"])
 
-MAX_LIMIT = 100
+# The case list: newest first, ties by id (the index case_received_id serves it).
+NEWEST_FIRST = Keyset("received_at", kind="datetime", descending=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -319,23 +319,6 @@ def _detail_base(case: Case) -> dict:
     }
 
 
-def _encode_cursor(case: Case) -> str:
-    raw = f"{case.received_at.isoformat()}|{case.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, ident = raw.split("|")
-        parsed = dt.datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError(moment)
-        return parsed, int(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid", "请求参数不正确", {"cursor": ["翻页标记无效"]}) from exc
-
-
 # --------------------------------------------------------------------------------------------------
 # Resolving the ids of a transition's payload (all within the case, so nothing of another case leaks)
 # --------------------------------------------------------------------------------------------------
@@ -478,10 +461,9 @@ def create_case(request, payload: CaseIn):
 @router.get("", response={200: CaseListOut, 400: ErrorOut})
 def list_cases(
     request, status: str | None = None, kind: str | None = None, region: str | None = None,
-    category: str | None = None, cursor: str | None = None, limit: int = 20,
+    category: str | None = None, cursor: str | None = cursor_param(), limit: int = limit_param(),
 ):
     """Cases in the caller's scope, newest first; pass `next_cursor` back as `cursor` for the next page."""
-    limit = max(1, min(limit, MAX_LIMIT))
     qs = cases_visible_to(request.user)
     if status:
         qs = qs.filter(status=status)
@@ -493,21 +475,16 @@ def list_cases(
         qs = qs.filter(
             Q(category__code=category) | Q(category__parent__code=category) | Q(category__parent__parent__code=category)
         )
-    if cursor:
-        moment, ident = _decode_cursor(cursor)
-        qs = qs.filter(Q(received_at__lt=moment) | Q(received_at=moment, pk__lt=ident))
-    page = list(qs.order_by("-received_at", "-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+    page = paginate(qs, NEWEST_FIRST, cursor=cursor, limit=limit)
     items = [
         {
             "id": c.pk, "tracking_code": c.tracking_code, "kind": c.kind, "title": c.title, "status": c.status,
             "version": c.version, "region": c.region.code, "category": c.category.code if c.category else None,
             "received_at": c.received_at, "finish_due": c.finish_due, "overdue": c.is_overdue(),
         }
-        for c in page
+        for c in page.rows
     ]
-    return {"items": items, "next_cursor": _encode_cursor(page[-1]) if more else None}
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.get("/{case_id}", response={200: CaseOut, 404: ErrorOut})

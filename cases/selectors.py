@@ -10,10 +10,7 @@ Who sees which case (`cases_visible_to`):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +22,7 @@ from django.utils import timezone
 from accounts.models import REGION_STAFF_ROLES, Role, User
 from categories.models import Category
 from categories.selectors import departments_for
+from core import cursor as cursor_codec
 from regions.models import Region
 from regions.selectors import sees_everything, subtree_q
 
@@ -118,43 +116,6 @@ def _due_flags(qs: QuerySet[Case], now: dt.datetime) -> QuerySet[Case]:
     )
 
 
-@dataclass(frozen=True)
-class ProblemFilters:
-    """Filters of the 问题清单; empty values are ignored."""
-
-    status: str = ""
-    region: Region | None = None
-    category: Category | None = None
-    overdue_only: bool = False
-    soon_due_only: bool = False
-    text: str = ""
-
-
-def problem_list(
-    user: User, filters: ProblemFilters | None = None, *, now: dt.datetime | None = None
-) -> QuerySet[Case]:
-    """问题清单: the open problems the user may see, each with `is_overdue_flag` (red) and
-    `is_soon_due_flag` (yellow), overdue first, then by finish deadline (undated last)."""
-    filters = filters or ProblemFilters()
-    now = now or timezone.now()
-    qs = cases_visible_to(user).filter(kind=Kind.PROBLEM, status__in=OPEN_STATUSES)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.region is not None:
-        qs = qs.filter(subtree_q(filters.region, "region__"))
-    if filters.category is not None:
-        qs = qs.filter(Q(category=filters.category) | Q(category__parent=filters.category)
-                       | Q(category__parent__parent=filters.category))
-    if filters.text:
-        qs = qs.filter(Q(title__icontains=filters.text) | Q(tracking_code=normalise_tracking_code(filters.text)))
-    qs = _due_flags(qs, now)
-    if filters.overdue_only:
-        qs = qs.filter(is_overdue_flag=True)
-    if filters.soon_due_only:
-        qs = qs.filter(is_soon_due_flag=True)
-    return qs.order_by("-is_overdue_flag", "finish_due", "-received_at", "-id")
-
-
 def _assignments_visible_to(user: User) -> QuerySet[Assignment]:
     qs = Assignment.objects.select_related(
         "case__region", "case__category", "case__urgency", "organisation", "facility", "party_member__person",
@@ -208,13 +169,6 @@ def whistle_board(user: User) -> QuerySet[Whistle]:
     )
 
 
-def reporter_public_name(case: Case) -> str:
-    """How public pages name the reporter: 匿名 when they asked for it, otherwise the surname and a mask."""
-    if case.public_anonymous or not case.contact_name:
-        return "匿名"
-    return case.contact_name[:1] + "*" * max(1, len(case.contact_name) - 1)
-
-
 def case_events(case: Case) -> QuerySet[CaseEvent]:
     """The case's history in order, with the acting user and assignment joined."""
     return case.events.select_related("actor", "assignment__organisation").order_by("seq")
@@ -239,11 +193,6 @@ def suggested_assignees(case: Case):
     if case.category is None:
         return None
     return departments_for(case.category)
-
-
-def actions_for(case: Case) -> list[str]:
-    """Actions the table allows from the case's status (who may take each is checked by the services)."""
-    return allowed_actions(case.status)
 
 
 # Events residents see on the tracking page, and how they read there (no names of staff).
@@ -385,24 +334,24 @@ class CaseListPage:
     is_first: bool
 
 
+# The page list's cursor: (finish deadline or null, received) and the id of the last row shown.
+_CURSOR_KEY = "due,received"
+_CURSOR_KINDS = ("datetime?", "datetime")
+
+
 def _encode_cursor(case: Case) -> str:
-    due = case.finish_due.isoformat() if case.finish_due else ""
-    raw = json.dumps([due, case.received_at.isoformat(), case.pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursor_codec.encode(_CURSOR_KEY, [case.finish_due, case.received_at], case.pk)
 
 
 def _decode_cursor(cursor: str | None) -> tuple[dt.datetime | None, dt.datetime, int] | None:
     """(finish deadline, received, id) of the last row before the page; None for a missing or bad cursor."""
-    if not cursor or len(cursor) > 200:
+    if not cursor:
         return None
     try:
-        due, received, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        key = (dt.datetime.fromisoformat(due) if due else None, dt.datetime.fromisoformat(received), int(pk))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        (due, received), pk = cursor_codec.decode(_CURSOR_KEY, cursor, _CURSOR_KINDS)
+    except cursor_codec.BadCursor:
         return None
-    if key[1].tzinfo is None or (key[0] is not None and key[0].tzinfo is None):
-        return None
-    return key
+    return due, received, pk
 
 
 def _after(due: dt.datetime | None, received: dt.datetime, pk: int) -> Q:

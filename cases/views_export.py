@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET
 from core import audit
 from core.models import AuditEvent
 from core.pii import mask_phone
-from core.xlsx import workbook_bytes
-from organisations.excel import Column, _as_text, _export_note, _new_sheet
-from organisations.excel_views import _exporter_label, _xlsx
+from core.xlsx import download, exporter_label, workbook_bytes
+from organisations.excel import Column, as_text, export_note, new_sheet
 
 from . import selectors
 from .forms import CaseFilterForm
@@ -106,11 +105,11 @@ def write_rows(title: str, columns: tuple[Column, ...], rows: Iterable[list[Any]
                exported_at: dt.datetime) -> bytes:
     """An .xlsx with the export note in row 1, the header in row 2 and `rows` below, codes kept as text."""
     rows = list(rows)
-    note = _export_note(title, exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=True)
-    workbook, sheet = _new_sheet(title, columns, note, author=exported_by, when=exported_at)
+    note = export_note(title, exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=True)
+    workbook, sheet = new_sheet(title, columns, note, author=exported_by, when=exported_at)
     for row in rows:
         sheet.append(row)
-    _as_text(sheet, columns, {"tracking_code", "contact_phone"}, 3)
+    as_text(sheet, columns, {"tracking_code", "contact_phone"}, 3)
     return workbook_bytes(workbook)
 
 
@@ -125,12 +124,12 @@ def problem_list_export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     title = "困难清单" if form.is_valid() and form.cleaned_data["kind"] == "difficulty" else "问题清单"
     content = write_rows(title, CASE_COLUMNS, (case_row(case) for case in cases),
-                         exported_by=_exporter_label(user), exported_at=now)
+                         exported_by=exporter_label(user), exported_at=now)
     audit.record(
         actor=user, action=AuditEvent.Action.EXPORT, target_type=Case._meta.label_lower,
         target_label=f"{title}导出", changes={"rows": len(cases), "filters": form.used()},
     )
-    return _xlsx(content, f"{title}-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
+    return download(content, f"{title}-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
 
 
 @login_required
@@ -143,10 +142,10 @@ def handling_list_export(request: HttpRequest) -> HttpResponse:
     assignments = list(selectors.handling_list(user, include_finished=include_finished)[:MAX_EXPORT_ROWS])
     now = timezone.now()
     content = write_rows("办理清单", ASSIGNMENT_COLUMNS, (assignment_row(a) for a in assignments),
-                         exported_by=_exporter_label(user), exported_at=now)
+                         exported_by=exporter_label(user), exported_at=now)
     audit.record(
         actor=user, action=AuditEvent.Action.EXPORT, target_type=Assignment._meta.label_lower,
         target_label="办理清单导出", changes={"rows": len(assignments), "include_finished": include_finished},
     )
-    return _xlsx(content, f"办理清单-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
+    return download(content, f"办理清单-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
 

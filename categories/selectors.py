@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from organisations.models import Organisation
 
@@ -130,13 +130,6 @@ def urgency_for(category: Category) -> UrgencyLevel | None:
         if node.default_urgency_id is not None:
             return node.default_urgency
     return UrgencyLevel.objects.filter(code=UrgencyLevel.Code.GENERAL).first()
-
-
-def categories_with_departments() -> QuerySet[Category]:
-    """Active categories with their department links prefetched (for lists and exports)."""
-    return Category.objects.active().prefetch_related(
-        Prefetch("department_links", queryset=CategoryDepartment.objects.select_related("organisation"))
-    )
 
 
 def category_by_path(*names: str) -> Category | None:

@@ -6,14 +6,11 @@ down over their children. Both read the same: a merged cell counts in every row 
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import load_workbook
-
-from organisations.excel import ImportFileError, cell_text, check_upload
+from core.xlsx import ImportFileError, cell_text, open_workbook
 
 LEVEL_HEADERS = ("一级", "二级", "三级")
 LEVEL_COLUMNS = ("一级分类", "二级分类", "三级分类")
@@ -49,14 +46,8 @@ def read_category_rows(source: Source) -> list[tuple[int, list[str]]]:
     Merged cells give their value to every row they cover; fully blank rows are skipped. Raises
     ImportFileError when the file cannot be used at all.
     """
-    data = _read_bytes(source)
-    check_upload(data)
-    try:
-        # Not read-only: merged ranges are only available on a fully loaded sheet.
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many types for malformed parts of a zip
-        raise ImportFileError("文件无法作为 Excel（.xlsx）表格读取，请确认文件未损坏。") from exc
-    try:
+    # Not read-only: merged ranges are only available on a fully loaded sheet.
+    with open_workbook(_read_bytes(source), read_only=False) as workbook:
         for sheet in workbook.worksheets:
             header_row, columns = _find_header(sheet)
             if header_row is None:
@@ -79,8 +70,6 @@ def read_category_rows(source: Source) -> list[tuple[int, list[str]]]:
                 raise ImportFileError("文件中没有数据行：请在表头下方逐行填写分类。")
             return rows
         raise ImportFileError("未找到表头行：表格前几行中应有一行包含列名 一级分类、二级分类、三级分类。")
-    finally:
-        workbook.close()
 
 
 def _find_header(sheet) -> tuple[int | None, list[int]]:

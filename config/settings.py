@@ -8,32 +8,14 @@ silently meaning something else.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from core.env import env_bool, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 DEBUG = env_bool("GONGZHI_DEBUG", default=False)
@@ -41,7 +23,7 @@ DEBUG = env_bool("GONGZHI_DEBUG", default=False)
 # so demo passwords and development keys cannot reach a production deployment.
 DEMO = env_bool("GONGZHI_DEMO", default=False)
 
-SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", "")
+SECRET_KEY = env_str("GONGZHI_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEMO:
         raise ImproperlyConfigured("GONGZHI_SECRET_KEY must be set outside the demo")
@@ -51,7 +33,7 @@ if not SECRET_KEY:
 # encrypts; every key decrypts, so a new key can be put in front and old rows re-encrypted later.
 PII_KEYS = env_list("GONGZHI_PII_KEYS", [])
 # A separate key for the keyed hashes that let us look up an encrypted ID number or phone.
-PII_INDEX_KEY = os.environ.get("GONGZHI_PII_INDEX_KEY", "")
+PII_INDEX_KEY = env_str("GONGZHI_PII_INDEX_KEY", "")
 if not PII_KEYS or not PII_INDEX_KEY:
     if not DEMO:
         raise ImproperlyConfigured("GONGZHI_PII_KEYS and GONGZHI_PII_INDEX_KEY must be set outside the demo")
@@ -68,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's widget templates, for FORM_RENDERER below (it renders with the project's template engine).
+    "django.forms",
     "ninja",
     "core",
     "accounts",
@@ -123,12 +107,15 @@ TEMPLATES = [
     },
 ]
 
+# Every form field, wherever it is drawn, uses templates/includes/field.html (core.forms.FieldRenderer).
+FORM_RENDERER = "core.forms.FieldRenderer"
+
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("GONGZHI_DB_CONN_MAX_AGE", "60")),
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("GONGZHI_DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -144,7 +131,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # dashboard. With several app processes it must be shared, or each process counts on its own and the
 # limits loosen by their number: GONGZHI_CACHE=database keeps it in the table `gongzhi_cache`
 # (`manage.py createcachetable`), which every process sees. `check --deploy` warns while it is local.
-CACHE_KIND = os.environ.get("GONGZHI_CACHE", "local").strip().lower()
+CACHE_KIND = env_str("GONGZHI_CACHE", "local").strip().lower()
 if CACHE_KIND == "database":
     # Past MAX_ENTRIES a write first drops the expired rows, then a third of the rest; 10,000 keeps the
     # live counters of a busy window without making the row count read before every write costly.
@@ -174,13 +161,13 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 # Lockout: this many failed sign-ins within the window lock the account, and separately the client
 # address, for the window. Offices behind one NAT address may need a higher address limit.
-LOGIN_FAILURE_LIMIT = int(os.environ.get("GONGZHI_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("GONGZHI_LOGIN_ADDRESS_FAILURE_LIMIT", str(LOGIN_FAILURE_LIMIT)))
-LOGIN_LOCKOUT_MINUTES = int(os.environ.get("GONGZHI_LOGIN_LOCKOUT_MINUTES", "10"))
+LOGIN_FAILURE_LIMIT = env_int("GONGZHI_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("GONGZHI_LOGIN_ADDRESS_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT)
+LOGIN_LOCKOUT_MINUTES = env_int("GONGZHI_LOGIN_LOCKOUT_MINUTES", 10)
 # A one-time code (TOTP) is required of county administrators (superusers, admin-site staff and county
 # staff); off in the demo so its published accounts keep working with a password alone.
 REQUIRE_TOTP_FOR_COUNTY = env_bool("GONGZHI_REQUIRE_TOTP_FOR_COUNTY", default=not DEMO)
-TOTP_ISSUER = os.environ.get("GONGZHI_TOTP_ISSUER", "共治")
+TOTP_ISSUER = env_str("GONGZHI_TOTP_ISSUER", "共治")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -190,7 +177,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_ROOT = Path(os.environ.get("GONGZHI_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(env_str("GONGZHI_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 # Front-end libraries come from the npm registry into node_modules (pinned in package.json) and are
 # served from here; nothing is loaded from the internet.
@@ -205,7 +192,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-SESSION_COOKIE_AGE = int(os.environ.get("GONGZHI_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_COOKIE_AGE = env_int("GONGZHI_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above then counts from the last request: an idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GONGZHI_SECURE_COOKIES", default=not DEMO)
@@ -213,7 +200,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 # Outside the demo the site is served over HTTPS only; a reverse proxy that ends TLS sets the header below.
 SECURE_SSL_REDIRECT = env_bool("GONGZHI_SSL_REDIRECT", default=not DEMO)
-SECURE_HSTS_SECONDS = int(os.environ.get("GONGZHI_HSTS_SECONDS", "0" if DEMO else "31536000"))
+SECURE_HSTS_SECONDS = env_int("GONGZHI_HSTS_SECONDS", 0 if DEMO else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGZHI_HSTS_INCLUDE_SUBDOMAINS", default=not DEMO)
 SECURE_HSTS_PRELOAD = env_bool("GONGZHI_HSTS_PRELOAD", default=not DEMO)
 if env_bool("GONGZHI_BEHIND_TLS_PROXY", default=False):
@@ -223,25 +210,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Behind a reverse proxy: the header it overwrites with the client's address (e.g. X-Real-IP), used by
 # the sign-in lockout. Leave empty when clients connect directly.
-CLIENT_ADDRESS_HEADER = os.environ.get("GONGZHI_CLIENT_ADDRESS_HEADER", "")
+CLIENT_ADDRESS_HEADER = env_str("GONGZHI_CLIENT_ADDRESS_HEADER", "")
 # Content-Security-Policy and Permissions-Policy are set by core.security.SecurityHeadersMiddleware.
 # Audit rows younger than this many months are never deleted (`manage.py audit_retention`).
 AUDIT_RETENTION_MIN_MONTHS = 6
 
 # Lifetime of an API bearer token.
-API_TOKEN_TTL_HOURS = int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", "12"))
+API_TOKEN_TTL_HOURS = env_int("GONGZHI_API_TOKEN_TTL_HOURS", 12)
 
 # Text messages to residents: the class that sends them (a gateway's adapter); the default only logs.
 # `check --deploy` refuses the logging one outside the demo.
-GONGZHI_SMS_BACKEND = os.environ.get("GONGZHI_SMS_BACKEND", "notifications.sms.LoggingSmsBackend")
+GONGZHI_SMS_BACKEND = env_str("GONGZHI_SMS_BACKEND", "notifications.sms.LoggingSmsBackend")
 # The HTTP gateway of `notifications.sms.HttpSmsBackend` and its bearer token.
-GONGZHI_SMS_GATEWAY_URL = os.environ.get("GONGZHI_SMS_GATEWAY_URL", "")
-GONGZHI_SMS_GATEWAY_TOKEN = os.environ.get("GONGZHI_SMS_GATEWAY_TOKEN", "")
+GONGZHI_SMS_GATEWAY_URL = env_str("GONGZHI_SMS_GATEWAY_URL", "")
+GONGZHI_SMS_GATEWAY_TOKEN = env_str("GONGZHI_SMS_GATEWAY_TOKEN", "")
 # How many hours before a deadline `run_clocks` reminds the body that must meet it.
-GONGZHI_REMINDER_HOURS = int(os.environ.get("GONGZHI_REMINDER_HOURS", "4"))
+GONGZHI_REMINDER_HOURS = env_int("GONGZHI_REMINDER_HOURS", 4)
 
 # Largest spreadsheet an import accepts.
-IMPORT_MAX_BYTES = int(os.environ.get("GONGZHI_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+IMPORT_MAX_BYTES = env_int("GONGZHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 
@@ -249,22 +236,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_str("GONGZHI_LOG_LEVEL", "WARNING")},
 }
 
 # Case workflow clocks (see cases/services.py and docs/kpis.md).
-WHISTLE_REPORT_IN_MINUTES = int(os.environ.get("GONGZHI_WHISTLE_REPORT_IN_MINUTES", "120"))
-WHISTLE_EMERGENCY_REPORT_IN_MINUTES = int(os.environ.get("GONGZHI_WHISTLE_EMERGENCY_REPORT_IN_MINUTES", "30"))
-CASE_SOON_DUE_HOURS = int(os.environ.get("GONGZHI_CASE_SOON_DUE_HOURS", "24"))
-CASE_UNSATISFIED_MEETING = os.environ.get("GONGZHI_CASE_UNSATISFIED_MEETING", "joint_meeting")
+WHISTLE_REPORT_IN_MINUTES = env_int("GONGZHI_WHISTLE_REPORT_IN_MINUTES", 120)
+WHISTLE_EMERGENCY_REPORT_IN_MINUTES = env_int("GONGZHI_WHISTLE_EMERGENCY_REPORT_IN_MINUTES", 30)
+CASE_SOON_DUE_HOURS = env_int("GONGZHI_CASE_SOON_DUE_HOURS", 24)
+CASE_UNSATISFIED_MEETING = env_str("GONGZHI_CASE_UNSATISFIED_MEETING", "joint_meeting")
 
 # Meetings and 四议两公开 (meetings/rules.py). Rules per jurisdiction and body kind, as JSON, the most
 # specific first: {"610424:party_members": {"quorum": [2, 3], "quorum_strict": false}}.
 try:
-    MEETING_RULES = json.loads(os.environ.get("GONGZHI_MEETING_RULES") or "{}")
+    MEETING_RULES = json.loads(env_str("GONGZHI_MEETING_RULES", "") or "{}")
     # Days of notice a body's meeting needs at least; 居民会议 10 by default.
-    MEETING_NOTICE_DAYS = {"residents": 10, **json.loads(os.environ.get("GONGZHI_MEETING_NOTICE_DAYS") or "{}")}
+    MEETING_NOTICE_DAYS = {"residents": 10, **json.loads(env_str("GONGZHI_MEETING_NOTICE_DAYS", "") or "{}")}
 except ValueError as exc:
     raise ImproperlyConfigured(f"GONGZHI_MEETING_RULES / GONGZHI_MEETING_NOTICE_DAYS must be JSON: {exc}") from exc
 # How long each 公开 of 四议两公开 stays on the public pages before it is archived.
-DISCLOSURE_DAYS = int(os.environ.get("GONGZHI_DISCLOSURE_DAYS", "30"))
+DISCLOSURE_DAYS = env_int("GONGZHI_DISCLOSURE_DAYS", 30)

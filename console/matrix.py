@@ -414,11 +414,6 @@ ROWS: tuple[Row, ...] = (
 )
 
 
-def routes_named() -> set[str]:
-    """Every route name the matrix walks (for the test that no route is left out)."""
-    return {row.route for row in ROWS}
-
-
 def _cell(status: int) -> str:
     return str(status)
 

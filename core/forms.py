@@ -1,9 +1,17 @@
-"""Helpers shared by the console's forms."""
+"""Helpers shared by the forms of every app."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import TemplatesSetting
+
+
+class FieldRenderer(TemplatesSetting):
+    """The project's form renderer (FORM_RENDERER): `{{ field.as_field_group }}` and `{{ form }}` draw
+    each field with templates/includes/field.html, the one field template, like the include does."""
+
+    field_template_name = "includes/field.html"
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

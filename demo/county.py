@@ -25,6 +25,7 @@ from accounts.models import User
 from core import audit, pii
 from core.models import AuditEvent
 from core.roles import Role
+from core.validators import id_number_check_char
 from organisations import services as org_services
 from organisations.models import (
     AgencyRegistration,
@@ -217,15 +218,6 @@ FEMALE_CHARS = "秀兰芳娟丽敏静霞红梅燕婷玲萍雪琳丹莉慧娜艳�
 PHONE_PREFIXES = ["139", "138", "137", "136", "135", "150", "151", "152", "158", "159", "182", "183", "187", "188",
                   "133", "153", "180", "189", "177", "199"]
 
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-ID_CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """The GB 11643 check character of an ID number's first 17 digits."""
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
 @dataclass
 class PersonSpec:
     name: str
@@ -286,7 +278,7 @@ class Loader:
                 break
         self.used_ids.add(first17)
         phone = rng.choice(PHONE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
-        return PersonSpec(name=name, gender=gender, birth_date=birth, id_number=first17 + id_check_digit(first17),
+        return PersonSpec(name=name, gender=gender, birth_date=birth, id_number=first17 + id_number_check_char(first17),
                           phone=phone, address=address, home_region=home_region)
 
     # ---- ensure helpers: return the existing row or create it through the services ------------

@@ -13,26 +13,33 @@ header row itself, so an exported file can be read back.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core import audit, pii
 from core.models import AuditEvent
 from core.validators import id_number_error, is_mainland_mobile
-from core.xlsx import workbook_bytes
+from core.xlsx import (
+    HEADER_FILL,
+    HEADER_FONT,
+    NO,
+    YES,
+    ImportFileError,
+    cell_text,
+    new_workbook,
+    open_workbook,
+    workbook_bytes,
+    write_head,
+)
 from regions.models import Level, Region
 from regions.selectors import regions_visible_to
 
@@ -43,12 +50,9 @@ from .models import Organisation, PartyMember, Person
 MAX_DATA_ROWS = 20_000
 # The header row may sit below a title or note row; we look this far down for it.
 HEADER_SEARCH_ROWS = 5
-# A zip whose contents inflate beyond this many times the upload limit is refused unread.
-MAX_INFLATION = 20
 # Django's SQLite and PostgreSQL backends accept this many parameters in one IN (...) list.
 LOOKUP_CHUNK = 10_000
 
-YES, NO = "是", "否"
 DATE_FORMAT = "yyyy-mm-dd"
 
 
@@ -93,10 +97,6 @@ ROSTER_NOTE = "空白单元格不会清除已有信息；同一身份证号再�
 ORGANISATION_NOTE = "空白单元格不会清除已有信息；同一区域内同名组织再次导入时按表中内容更新。"
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (not an .xlsx, too large, no header, no rows)."""
-
-
 @dataclass(frozen=True)
 class RowError:
     """One problem in one cell: the row number as Excel shows it, the column header, the reason."""
@@ -130,29 +130,6 @@ class ImportResult:
 # Reading
 
 
-def check_upload(data: bytes) -> None:
-    """Refuse anything that is not a plausible .xlsx within the size limit, by its content, not its name."""
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        limit_mb = settings.IMPORT_MAX_BYTES / (1024 * 1024)
-        raise ImportFileError(f"文件超过 {limit_mb:g} MB 的大小限制，请分成多个文件导入。")
-    if not data:
-        raise ImportFileError("上传的文件是空的。")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 格式后再上传。")
-    if not data.startswith(b"PK\x03\x04"):
-        raise ImportFileError("文件不是有效的 Excel（.xlsx）文件，请上传 .xlsx 格式的表格。")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError("文件已损坏，无法作为 Excel（.xlsx）文件打开。") from exc
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ImportFileError("文件不是有效的 Excel（.xlsx）文件，请上传 .xlsx 格式的表格。")
-    if inflated > settings.IMPORT_MAX_BYTES * MAX_INFLATION:
-        raise ImportFileError("文件解压后过大，请分成多个文件导入。")
-
-
 def _header_key(value: Any) -> str:
     """A header cell reduced to its name: '性别(男/女)' and '* 姓名' both match their column."""
     text = re.sub(r"\s+", "", str(value or ""))
@@ -171,17 +148,10 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
     Columns are matched by header, so their order does not matter and extra columns are ignored.
     Fully blank rows are skipped; raises ImportFileError when the file cannot be used at all.
     """
-    check_upload(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for malformed parts of a zip
-        raise ImportFileError("文件无法作为 Excel（.xlsx）表格读取，请确认文件未损坏。") from exc
-    try:
+    with open_workbook(data) as workbook:
         by_header = {column.header: column for column in columns}
         required = [column.header for column in columns if column.required]
         for sheet in workbook.worksheets:
-            # Some programs write a wrong <dimension>; reading without it sees every row.
-            sheet.reset_dimensions()
             positions: dict[str, int] | None = None
             result: list[tuple[int, dict[str, Any]]] = []
             # min_row=1 makes openpyxl yield missing rows as empty, so `number` is Excel's row number.
@@ -205,25 +175,10 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
                 raise ImportFileError("文件中没有数据行：请在表头下方逐行填写后再上传。")
             return result
         raise ImportFileError("未找到表头行：表格前几行中应有一行包含列名 " + "、".join(required) + "。")
-    finally:
-        workbook.close()
 
 
 # ---------------------------------------------------------------------------------------------
 # Cell values
-
-
-def cell_text(value: Any) -> str:
-    """A cell as trimmed text; whole numbers typed into Excel lose their '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    return str(value).strip()
 
 
 _DATE_PATTERNS = (
@@ -802,42 +757,25 @@ def import_organisations(*, actor, rows: list[tuple[int, dict[str, Any]]], file_
 # Writing
 
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
-_NOTE_FONT = Font(italic=True, color="57606A")
-
-
-def _new_sheet(title: str, columns: Sequence[Column], note: str, *, author: str,
+def new_sheet(title: str, columns: Sequence[Column], note: str, *, author: str,
                when: dt.datetime) -> tuple[Workbook, Any]:
     """A workbook whose first sheet has `note` in row 1 and the header row in row 2."""
-    workbook = Workbook()
-    workbook.properties.creator = author
-    workbook.properties.lastModifiedBy = author
-    workbook.properties.created = when.astimezone(dt.UTC).replace(tzinfo=None)
-    workbook.properties.title = title
+    workbook = new_workbook(author=author, title=title, created=when)
     sheet = workbook.active
     sheet.title = title
-    sheet.append([note])
-    sheet.cell(row=1, column=1).font = _NOTE_FONT
-    sheet.append([column.header for column in columns])
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=2, column=index)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A3"
+    write_head(sheet, note, [column.header for column in columns], [column.width for column in columns],
+               centre_headers=True)
     return workbook, sheet
 
 
-def _export_note(kind: str, *, exported_by: str, exported_at: dt.datetime, rows: int, masked: bool) -> str:
+def export_note(kind: str, *, exported_by: str, exported_at: dt.datetime, rows: int, masked: bool) -> str:
     """The first row of an export: what it is, who exported it and when (local time), how many rows."""
     local = timezone.localtime(exported_at)
     note = f"{kind}　导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}　共 {rows} 条"
     return note + ("　（个人信息已脱敏）" if masked else "")
 
 
-def _as_text(sheet, columns: Sequence[Column], keys: set[str], first_row: int) -> None:
+def as_text(sheet, columns: Sequence[Column], keys: set[str], first_row: int) -> None:
     """Store code-like columns as text, so Excel keeps leading zeros and all 18 digits."""
     for index, column in enumerate(columns, start=1):
         if column.key in keys:
@@ -876,11 +814,11 @@ def party_member_row(member: PartyMember) -> list[Any]:
 def write_party_members(members: Iterable[PartyMember], *, exported_by: str, exported_at: dt.datetime) -> bytes:
     """The roster as .xlsx, with phone, ID number and address masked."""
     rows = [party_member_row(member) for member in members]
-    note = _export_note("党员名册", exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=True)
-    workbook, sheet = _new_sheet("党员名册", ROSTER_COLUMNS, note, author=exported_by, when=exported_at)
+    note = export_note("党员名册", exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=True)
+    workbook, sheet = new_sheet("党员名册", ROSTER_COLUMNS, note, author=exported_by, when=exported_at)
     for row in rows:
         sheet.append(row)
-    _as_text(sheet, ROSTER_COLUMNS, {"id_number", "phone", "community", "grid"}, 3)
+    as_text(sheet, ROSTER_COLUMNS, {"id_number", "phone", "community", "grid"}, 3)
     _dates(sheet, ROSTER_COLUMNS, {"joined_on", "registered_on"}, 3)
     return workbook_bytes(workbook)
 
@@ -900,18 +838,18 @@ def organisation_row(organisation: Organisation) -> list[Any]:
 def write_organisations(organisations: Iterable[Organisation], *, exported_by: str, exported_at: dt.datetime) -> bytes:
     """The organisations as .xlsx, in a layout the organisations import reads back."""
     rows = [organisation_row(organisation) for organisation in organisations]
-    note = _export_note("组织名录", exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=False)
-    workbook, sheet = _new_sheet("组织名录", ORGANISATION_COLUMNS, note, author=exported_by, when=exported_at)
+    note = export_note("组织名录", exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=False)
+    workbook, sheet = new_sheet("组织名录", ORGANISATION_COLUMNS, note, author=exported_by, when=exported_at)
     for row in rows:
         sheet.append(row)
-    _as_text(sheet, ORGANISATION_COLUMNS, {"region", "credit_code"}, 3)
+    as_text(sheet, ORGANISATION_COLUMNS, {"region", "credit_code"}, 3)
     return workbook_bytes(workbook)
 
 
 def write_template(columns: Sequence[Column], *, title: str, note: str) -> bytes:
     """An empty import template: the header row (each header with a comment on how to fill it) and,
     on a second sheet, one example row and the rules per column."""
-    workbook, sheet = _new_sheet(title, columns, "请从第 3 行起逐行填写，带 * 的列为必填。" + note,
+    workbook, sheet = new_sheet(title, columns, "请从第 3 行起逐行填写，带 * 的列为必填。" + note,
                                  author="共治", when=timezone.now())
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=2, column=index)
@@ -923,8 +861,8 @@ def write_template(columns: Sequence[Column], *, title: str, note: str) -> bytes
     guide = workbook.create_sheet("填写说明")
     guide.append(["列名", "是否必填", "填写要求", "示例"])
     for cell in guide[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
     for column in columns:
         guide.append([column.header, "必填" if column.required else "选填", column.hint, column.example])
     guide.append([])

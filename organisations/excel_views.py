@@ -16,19 +16,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
 from core import audit
 from core.models import AuditEvent
+from core.xlsx import ImportFileError, download, exporter_label
 from regions.permissions import can_export_rosters, can_import_rosters
 from regions.selectors import scope_root, sees_everything
 
 from . import excel, selectors
 from .forms_members import RosterFilterForm
 from .models import Organisation, PartyMember
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportForm(forms.Form):
@@ -59,18 +57,6 @@ def _require_exporter(user) -> None:
         raise PermissionDenied("无权导出")
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _exporter_label(user) -> str:
-    name = user.get_full_name()
-    return f"{name}（{user.get_username()}）" if name else user.get_username()
-
-
 @login_required
 def party_members_export(request: HttpRequest) -> HttpResponse:
     """The roster the user can see, narrowed by the roster page's filters, with personal data masked."""
@@ -85,13 +71,13 @@ def party_members_export(request: HttpRequest) -> HttpResponse:
         .order_by("person__name", "id")
     )
     now = timezone.now()
-    content = excel.write_party_members(members, exported_by=_exporter_label(user), exported_at=now)
+    content = excel.write_party_members(members, exported_by=exporter_label(user), exported_at=now)
     used = {name: value for name, value in filters.items() if value not in (None, "")}
     audit.record(
         actor=user, action=AuditEvent.Action.EXPORT, target_type=PartyMember._meta.label_lower,
         target_label="党员名册导出", changes={"rows": len(members), "filters": used},
     )
-    return _xlsx(content, f"党员名册-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
+    return download(content, f"党员名册-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
 
 
 @login_required
@@ -102,26 +88,26 @@ def organisations_export(request: HttpRequest) -> HttpResponse:
     organisations = selectors.organisations_visible_to(user).select_related("parent").order_by("region__code", "name")
     now = timezone.now()
     rows = list(organisations)
-    content = excel.write_organisations(rows, exported_by=_exporter_label(user), exported_at=now)
+    content = excel.write_organisations(rows, exported_by=exporter_label(user), exported_at=now)
     audit.record(
         actor=user, action=AuditEvent.Action.EXPORT, target_type=Organisation._meta.label_lower,
         target_label="组织名录导出", changes={"rows": len(rows)},
     )
-    return _xlsx(content, f"组织名录-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
+    return download(content, f"组织名录-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
 
 
 @login_required
 def party_members_template(request: HttpRequest) -> HttpResponse:
     _require_scope(request.user)
     content = excel.write_template(excel.ROSTER_COLUMNS, title="党员名册", note=excel.ROSTER_NOTE)
-    return _xlsx(content, "党员名册导入模板.xlsx")
+    return download(content, "党员名册导入模板.xlsx")
 
 
 @login_required
 def organisations_template(request: HttpRequest) -> HttpResponse:
     _require_scope(request.user)
     content = excel.write_template(excel.ORGANISATION_COLUMNS, title="组织名录", note=excel.ORGANISATION_NOTE)
-    return _xlsx(content, "组织名录导入模板.xlsx")
+    return download(content, "组织名录导入模板.xlsx")
 
 
 def _import_page(
@@ -139,7 +125,7 @@ def _import_page(
             try:
                 rows = excel.read_rows(_read_upload(upload), columns)
                 result = run(actor=user, rows=rows, file_name=upload.name)
-            except excel.ImportFileError as exc:
+            except ImportFileError as exc:
                 form.add_error("file", str(exc))
             else:
                 context["result"] = result

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from core.roles import REGION_STAFF_ROLES, Role
 
-from .models import CODE_LENGTHS, Facility, Level, Region
+from .models import CODE_LENGTHS, Facility, Region
 
 
 def subtree_q(region: Region, field: str = "") -> Q:
@@ -70,17 +70,6 @@ def region_ancestors(region: Region) -> list[Region]:
     """The chain from the top of the tree down to `region` (inclusive), in one query."""
     prefixes = [region.code[:length] for length in CODE_LENGTHS.values() if length <= len(region.code)]
     return list(Region.objects.filter(code__in=prefixes).order_by("code"))
-
-
-def level_of_code(code: str) -> str | None:
-    for level, length in CODE_LENGTHS.items():
-        if len(code) == length:
-            return level
-    return None
-
-
-def communities_in(region: Region) -> QuerySet[Region]:
-    return Region.objects.active().filter(subtree_q(region), level=Level.COMMUNITY)
 
 
 def facilities_visible_to(user) -> QuerySet[Facility]:

@@ -34,12 +34,6 @@ def region_create(*, actor, code: str, name: str, parent: Region | None = None) 
     return record_create(Region, actor=actor, code=code, name=name, level=level, parent=parent)
 
 
-def region_rename(*, actor, region: Region, name: str) -> Region:
-    """Rename a region; its code never changes, since other systems refer to it."""
-    record_update(region, actor=actor, values={"name": name})
-    return region
-
-
 def facility_create(*, actor, **values: Any) -> Facility:
     """Place a new facility (阵地) in the region tree."""
     return record_create(Facility, actor=actor, **values)

@@ -11,17 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from core.xlsx import workbook_bytes
+from core.xlsx import new_workbook, workbook_bytes, write_head
 
 from .dashboard import HEADLINE_RATES, Dashboard
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
-_NOTE_FONT = Font(italic=True, color="57606A")
 
 
 def _blank(value: Any) -> Any:
@@ -106,23 +99,16 @@ def section_tables(board: Dashboard) -> dict[str, dict[str, Any]]:
 def dashboard_workbook(board: Dashboard, *, title: str, exported_by: str, exported_at: dt.datetime,
                        sections: list[str] | None = None) -> bytes:
     """An .xlsx with one sheet per section (all by default): a note in row 1, the header in row 2."""
-    workbook = Workbook()
+    workbook = new_workbook(author=exported_by)
     workbook.remove(workbook.active)
-    workbook.properties.creator = exported_by
     local = timezone.localtime(exported_at)
     for key in sections or list(SECTIONS):
         name, build = SECTIONS[key]
         header, rows = build(board)
         sheet = workbook.create_sheet(name)
-        sheet.append([f"{board.region.name}　{title}　{name}　统计时段：{board.period.title}　"
-                      f"导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}"])
-        sheet["A1"].font = _NOTE_FONT
-        sheet.append(header)
-        for cell in sheet[2]:
-            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        note = (f"{board.region.name}　{title}　{name}　统计时段：{board.period.title}　"
+                f"导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}")
+        write_head(sheet, note, header, [24] + [16] * (len(header) - 1))
         for row in rows:
             sheet.append(row)
-        for index, _ in enumerate(header):
-            sheet.column_dimensions[get_column_letter(index + 1)].width = 16 if index else 24
-        sheet.freeze_panes = "A3"
     return workbook_bytes(workbook)

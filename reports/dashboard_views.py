@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role
 from core import audit
 from core.models import AuditEvent
-from organisations.excel_views import _exporter_label, _xlsx
+from core.xlsx import download, exporter_label
 from regions.selectors import region_ancestors
 
 from . import periods
@@ -110,7 +110,7 @@ def dashboard_data(request: HttpRequest) -> JsonResponse:
 def _export(request: HttpRequest, board: Dashboard, *, title: str, sections: list[str] | None) -> HttpResponse:
     now = timezone.now()
     user = request.user
-    content = dashboard_workbook(board, title=title, exported_by=_exporter_label(user), exported_at=now,
+    content = dashboard_workbook(board, title=title, exported_by=exporter_label(user), exported_at=now,
                                  sections=sections)
     audit.record(
         actor=user, action=AuditEvent.Action.EXPORT, target_type="reports.dashboard",
@@ -118,7 +118,7 @@ def _export(request: HttpRequest, board: Dashboard, *, title: str, sections: lis
         changes={"period": board.period.token, "sections": sections or list(SECTIONS)},
     )
     name = f"{board.region.name}-{title}-{board.period.token}-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx"
-    return _xlsx(content, name)
+    return download(content, name)
 
 
 @login_required

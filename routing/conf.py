@@ -26,10 +26,12 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+
+from core.env import parse_bool, parse_float, parse_int
 
 
 def _raw(name: str) -> str | None:
+    # A Django setting of the name wins over the environment variable.
     value = getattr(settings, name, None)
     if value is not None:
         return str(value)
@@ -38,37 +40,17 @@ def _raw(name: str) -> str | None:
 
 def _float(name: str, default: float) -> float:
     raw = _raw(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+    return default if raw is None else parse_float(name, raw)
 
 
 def _int(name: str, default: int, minimum: int = 0) -> int:
     raw = _raw(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
-    return value
+    return default if raw is None else parse_int(name, raw, minimum=minimum)
 
 
 def _bool(name: str, default: bool) -> bool:
     raw = _raw(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
+    return default if raw is None else parse_bool(name, raw)
 
 
 def model_dir() -> Path:

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from openpyxl import load_workbook
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
+
+from core.xlsx import cell_text, open_workbook
 
 from .textmodel import TextClassifier
 
@@ -45,14 +46,6 @@ class Message:
     title: str
     text: str
     label: str
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def read_messages(path: str | Path) -> list[Message]:
@@ -81,13 +74,12 @@ def _read_csv(path: Path) -> list[Message]:
 
 
 def _read_xlsx(path: Path) -> list[Message]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
+    with open_workbook(path) as workbook:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         columns: dict[str, int] = {}
         for row in rows:
-            names = [_cell(value) for value in row]
+            names = [cell_text(value) for value in row]
             if TEXT_HEADER in names and LABEL_HEADER in names:
                 columns = {name: names.index(name) for name in (ID_HEADER, TITLE_HEADER, TEXT_HEADER, LABEL_HEADER)
                            if name in names}
@@ -98,7 +90,7 @@ def _read_xlsx(path: Path) -> list[Message]:
         seen: set[str] = set()
         blank_run = 0
         for number, row in enumerate(rows, start=2):
-            values = {name: _cell(row[index]) if index < len(row) else "" for name, index in columns.items()}
+            values = {name: cell_text(row[index]) if index < len(row) else "" for name, index in columns.items()}
             if not any(values.values()):
                 blank_run += 1
                 if blank_run > 1000:  # sheets often claim thousands of empty formatted rows
@@ -114,8 +106,6 @@ def _read_xlsx(path: Path) -> list[Message]:
             seen.add(message_id)
             messages.append(Message(id=message_id, title=title, text=text, label=label))
         return messages
-    finally:
-        workbook.close()
 
 
 def in_test_split(message_id: str) -> bool:

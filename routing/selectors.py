@@ -95,13 +95,6 @@ def routing_models() -> QuerySet[RoutingModel]:
     return RoutingModel.objects.order_by("-trained_at", "-id")
 
 
-def suggestions_for_case(case: Case) -> QuerySet[Suggestion]:
-    """What was suggested for `case`, newest first."""
-    return Suggestion.objects.filter(case=case).select_related(
-        "suggested_category", "chosen_category", "decided_by", "model"
-    ).order_by("-created_at", "-id")
-
-
 # --------------------------------------------------------------------------------------------------
 # Likely duplicates
 # --------------------------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from accounts.models import Role, User
+from core import audit
+from core.models import AuditEvent
 from core.xlsx import workbook_bytes
 from organisations import services as org_services
 from organisations.models import Organisation
@@ -72,6 +75,21 @@ def test_the_roster_export_keeps_a_formula_like_name_as_text(client, tree, users
     content = _export(client, users["community"], reverse("organisations:party_members_export"))
     cell = _text_cell(content, LINK)
     assert cell.data_type == "s"
+
+
+def test_the_import_templates_hold_their_headers_and_examples_as_text(client, users):
+    for name in ("organisations:party_members_template", "organisations:organisations_template"):
+        cells = _cells(_export(client, users["community"], reverse(name)))
+        assert cells and all(cell.data_type == "s" for cell in cells if isinstance(cell.value, str))
+
+
+def test_the_audit_log_export_keeps_formula_like_labels_and_reasons_as_text(client, users):
+    audit.record(actor=None, action=AuditEvent.Action.UPDATE, target_type="organisations.person",
+                 target_label=LINK, reason="-2+3")
+    auditor = User.objects.create_user(username="auditor", role=Role.AUDITOR)
+    content = _export(client, auditor, reverse("accounts:audit_log_export"))
+    assert _text_cell(content, LINK).data_type == "s"
+    assert _text_cell(content, "-2+3").data_type == "s"
 
 
 def test_the_organisation_export_keeps_formula_like_names_and_addresses_as_text(client, tree, users):

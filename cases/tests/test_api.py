@@ -260,3 +260,26 @@ def test_a_resident_sees_their_own_case_without_internal_detail(api, flow):
     assert [e["action"] for e in detail["events"]] == ["submit", "classify", "dispatch", "accept"]
     assert all(e["actor"] == "" for e in detail["events"])
     assert ok(api.get("community", f"/api/v1/cases/{case.pk}"))["assignments"]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "201", "many"])
+def test_a_limit_out_of_range_on_the_case_list_is_a_400_naming_limit(api, flow, limit):
+    flow.submit(title="东街事项")
+    body = error(api.get("community", f"/api/v1/cases?limit={limit}"), 400)
+    assert "limit" in body["fields"]
+
+
+def test_the_case_list_takes_up_to_the_documented_200_per_page(api, flow):
+    for n in range(3):
+        flow.submit(title=f"东街事项{n}")
+    assert len(ok(api.get("community", "/api/v1/cases?limit=200"))["items"]) == 3
+
+
+def test_a_cursor_of_another_list_is_refused_by_the_case_list(api, flow):
+    for n in range(2):
+        flow.submit(title=f"东街事项{n}")
+    from core import cursor as cursor_codec
+
+    regions_cursor = cursor_codec.encode("code", "610424001", 4)  # what the regions list hands out
+    body = error(api.get("community", f"/api/v1/cases?cursor={regions_cursor}"), 400)
+    assert body["fields"] == {"cursor": ["翻页标记无效，请从第一页重新开始"]}

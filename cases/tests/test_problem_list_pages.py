@@ -64,3 +64,13 @@ def test_the_first_and_a_deep_page_take_the_same_queries(client, users, listed):
     assert len(set(counts)) == 1, counts  # the fourth page costs what the first does
     body = response.content.decode()
     assert "第一页" in body and "下一页" not in body
+
+
+def test_a_cursor_of_another_list_starts_the_page_list_again(client, users, listed):
+    from core import cursor as cursor_codec
+
+    client.force_login(users["community"])
+    foreign = cursor_codec.encode("received_at", listed[0].received_at, listed[0].pk)
+    response = client.get(reverse("cases:problem_list"), {"cursor": foreign})
+    assert response.status_code == 200
+    assert response.context["page"].is_first

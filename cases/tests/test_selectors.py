@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from cases import selectors, services
-from cases.models import Case, CaseEvent, Kind
+from cases.models import Case, CaseEvent
 from cases.workflow import Status
 
 pytestmark = pytest.mark.django_db
@@ -112,27 +111,6 @@ def test_a_rejected_case_tells_the_reporter_why(flow):
     assert view.case.public_note == "不属于受理范围"
 
 
-def test_problem_list_flags_overdue_and_soon_due_and_puts_overdue_first(flow, world):
-    now = timezone.now()
-    overdue = flow.classify(flow.submit(title="逾期"))
-    soon = flow.classify(flow.submit(title="临期"))
-    later = flow.classify(flow.submit(title="充裕"))
-    flow.submit(kind=Kind.DIFFICULTY, target_group="elderly", title="困难不在问题清单")
-    Case.objects.filter(pk=overdue.pk).update(finish_due=now - dt.timedelta(hours=1))
-    Case.objects.filter(pk=soon.pk).update(finish_due=now + dt.timedelta(hours=3))
-    Case.objects.filter(pk=later.pk).update(finish_due=now + dt.timedelta(days=5))
-    rows = list(selectors.problem_list(flow.u["community"], now=now))
-    assert [r.title for r in rows][:3] == ["逾期", "临期", "充裕"]
-    flags = {r.title: (r.is_overdue_flag, r.is_soon_due_flag) for r in rows}
-    assert flags["逾期"] == (True, False) and flags["临期"] == (False, True) and flags["充裕"] == (False, False)
-    assert "困难不在问题清单" not in flags
-    only = selectors.problem_list(flow.u["community"], selectors.ProblemFilters(overdue_only=True), now=now)
-    assert [r.title for r in only] == ["逾期"]
-    assert list(selectors.problem_list(flow.u["community2"])) == []
-    by_category = selectors.problem_list(flow.u["street"], selectors.ProblemFilters(category=world.category))
-    assert by_category.count() == 3
-
-
 def test_handling_list_is_a_departments_inbox_with_countdowns(flow):
     case = flow.reach(Status.DISPATCHED)
     other = flow.reach(Status.REGISTERED)
@@ -156,7 +134,7 @@ def _queries(func) -> int:
 def test_lists_take_a_fixed_number_of_queries(flow):
     def read_all() -> list:
         seen: list = []
-        for row in selectors.problem_list(flow.u["community"]):
+        for row in selectors.case_list(flow.u["community"]):
             seen += [row.region.name, row.category and row.category.name, row.owner and row.owner.username]
         for row in selectors.handling_list(flow.u["dept"]):
             seen += [row.case.title, row.case.region.name, row.assignee_name]
@@ -184,8 +162,3 @@ def test_case_events_are_append_only(flow):
         CaseEvent.objects.filter(pk=event.pk).update(note="改写")
     with pytest.raises(ValueError):
         CaseEvent.objects.filter(pk=event.pk).delete()
-
-
-def test_public_pages_name_the_reporter_masked_or_anonymous(flow):
-    assert selectors.reporter_public_name(flow.submit(contact_name="王小明")) == "王**"
-    assert selectors.reporter_public_name(flow.submit(contact_name="王小明", public_anonymous=True)) == "匿名"

@@ -3,7 +3,8 @@
 A list is ordered by one sort key and the primary key, both fixed per endpoint (`Keyset`). A page answers
 `{"items": [...], "next_cursor": "…"}`; the caller passes `next_cursor` back as `cursor` for the next
 page, and `next_cursor` is null on the last page. The cursor is opaque to callers: URL-safe base64 of a
-small JSON document naming the sort key, its value and the id of the last row. Because the next page is
+small JSON document naming the sort key, its value and the id of the last row (`core.cursor`, the one
+encoding every paged list uses). Because the next page is
 "rows after (value, id)" rather than "skip N rows", pages never repeat or skip a row when rows are added
 or removed in between, and every page is one indexed range scan whatever its depth.
 
@@ -13,16 +14,13 @@ states the bound and a larger value is refused with 400 like any other invalid p
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import json
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from ninja import Query
+
+from core import cursor as cursor_codec
 
 from .errors import ApiError
 
@@ -72,10 +70,7 @@ def _cursor_error() -> ApiError:
 
 def encode_cursor(keyset: Keyset, value: Any, ident: int) -> str:
     """The opaque cursor pointing just after the row with sort key `value` and id `ident`."""
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    raw = json.dumps({"k": keyset.field, "v": value, "id": ident}, separators=(",", ":"), ensure_ascii=False)
-    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+    return cursor_codec.encode(keyset.field, value, ident)
 
 
 def decode_cursor(keyset: Keyset, cursor: str) -> tuple[Any, int]:
@@ -84,29 +79,9 @@ def decode_cursor(keyset: Keyset, cursor: str) -> tuple[Any, int]:
     A cursor from another list (another sort key) or one altered by hand is refused, never misread.
     """
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw.decode("utf-8"))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        return cursor_codec.decode(keyset.field, cursor, keyset.kind)
+    except cursor_codec.BadCursor as exc:
         raise _cursor_error() from exc
-    if not isinstance(data, dict) or data.get("k") != keyset.field:
-        raise _cursor_error()
-    ident = data.get("id")
-    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident < 2**63:
-        raise _cursor_error()
-    value = data.get("v")
-    if keyset.kind == "int":
-        if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
-            raise _cursor_error()
-    elif keyset.kind == "datetime":
-        try:
-            value = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            value = None
-        if value is None or value.tzinfo is None:
-            raise _cursor_error()
-    elif not isinstance(value, str) or "\x00" in value:
-        raise _cursor_error()
-    return value, ident
 
 
 def _after(keyset: Keyset, value: Any, ident: int) -> Q:
@@ -150,9 +125,3 @@ def paginate(qs: QuerySet[M], keyset: Keyset, *, cursor: str | None, limit: int)
         last = rows[-1]
         next_cursor = encode_cursor(keyset, _sort_value(last, keyset), last.pk)
     return Page(rows=rows, next_cursor=next_cursor)
-
-
-def page_out(page: Page, render: Callable[[Any], dict] | None = None) -> dict[str, Any]:
-    """The response body of a page: `{"items": [...], "next_cursor": …}`."""
-    items: Sequence[Any] = [render(row) for row in page.rows] if render else page.rows
-    return {"items": list(items), "next_cursor": page.next_cursor}

@@ -90,3 +90,38 @@ def test_bad_input_is_a_command_error(tmp_path):
     (tmp_path / "bad.csv").write_text("words,tag\nx,y\n", encoding="utf-8")
     with pytest.raises(CommandError):
         _run("--train", str(tmp_path / "bad.csv"), "--test", str(tmp_path / "bad.csv"))
+
+
+def _with_wrong_dimension(path: Path, rows: list[list]) -> Path:
+    """An .xlsx of `rows` whose sheet claims, as some programs write, to span the single cell A1."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1"/>', data)
+                assert count == 1
+            target.writestr(info, data)
+    return path
+
+
+def test_an_xlsx_whose_sheet_claims_a_wrong_size_is_read_in_full(tmp_path):
+    # Read-only openpyxl trusts the file's <dimension>; the shared reader ignores it, as the roster import does.
+    path = _with_wrong_dimension(tmp_path / "messages.xlsx", [
+        ["留言编号", "留言主题", "留言详情", "一级分类"],
+        [7, "路灯", "东街路灯不亮", "城乡建设"],
+        [8, "噪音", "夜间施工扰民", "环境保护"],
+    ])
+    messages = evaluation.read_messages(path)
+    assert [(m.id, m.text, m.label) for m in messages] == [
+        ("7", "东街路灯不亮", "城乡建设"), ("8", "夜间施工扰民", "环境保护")]
