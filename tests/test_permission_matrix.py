@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 from django.urls import URLResolver, get_resolver, resolve
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import api_token_issue
@@ -27,6 +28,8 @@ from cases.tests.images import image_bytes
 from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from core.models import AuditEvent
+from meetings import services as meeting_services
+from meetings.workflow import BodyKind
 from notifications.models import Notification
 from notifications.services import notify
 from organisations import services as org_services
@@ -124,11 +127,37 @@ class World:
             "photo": received.attachments.get().pk, "photo_north": north.attachments.get().pk,
             "notification_community": notification.pk, "code_closed": closed.tracking_code,
         }
+        self.values.update(self._meetings(tree, users["superuser"]))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
             self.values[f"case_{name}"] = case.pk
             self.values[f"version_{name}"] = case.version
+
+    @staticmethod
+    def _meetings(tree, admin) -> dict[str, object]:
+        """A 党员大会 in the east community and one in the other street, each with a meeting on notice and a
+        matter just registered."""
+        values: dict[str, object] = {}
+        for place, region in [("east", tree.east), ("north", tree.north)]:
+            body = meeting_services.body_create(actor=admin, kind=BodyKind.PARTY_MEMBERS, name=f"{region.name}党员大会",
+                                                region=region)
+            seat = meeting_services.roll_member_add(
+                actor=admin, body=body, person=org_services.person_create(actor=None, name=f"{region.name}党员",
+                                                                          home_region=region),
+            )
+            matter, _ = meeting_services.matter_register(actor=admin, region=region, title="加装电梯",
+                                                         description="3号楼加装电梯")
+            meeting, _ = meeting_services.meeting_schedule(
+                actor=admin, body=body, title="党员大会", scheduled_at=timezone.now() + dt.timedelta(days=20),
+                agenda=[meeting_services.AgendaSpec(title="加装电梯", matter=matter)],
+            )
+            values.update({
+                f"body_{place}": body.pk, f"seat_{place}": seat.pk, f"meeting_{place}": meeting.pk,
+                f"version_meeting_{place}": meeting.version, f"item_{place}": meeting.agenda.get().pk,
+                f"matter_{place}": matter.pk, f"version_matter_{place}": matter.version,
+            })
+        return values
 
     @staticmethod
     def _escalate(w: CaseWorld, case):
