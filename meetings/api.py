@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from core.api.errors import ApiError, not_found
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
@@ -205,7 +205,7 @@ def schedule_meeting(request, payload: MeetingIn):
             actor=request.user, body=body, title=payload.title, scheduled_at=payload.scheduled_at,
             place=payload.place, agenda=agenda, idempotency_key=payload.idempotency_key,
         )
-    return (201 if created else 200), _meeting_out(meeting)
+    return Status(201 if created else 200, _meeting_out(meeting))
 
 
 @router.get("/{meeting_id}", response={200: MeetingOut, 404: ErrorOut})
@@ -366,7 +366,7 @@ def register_matter(request, payload: MatterIn):
             actor=request.user, region=region, title=payload.title, description=payload.description,
             idempotency_key=payload.idempotency_key,
         )
-    return (201 if created else 200), _matter_out(matter)
+    return Status(201 if created else 200, _matter_out(matter))
 
 
 @matters_router.get("/{matter_id}", response={200: MatterOut, 404: ErrorOut})
