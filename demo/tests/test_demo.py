@@ -246,3 +246,27 @@ def test_the_demo_resident_follows_her_own_cases(demo, db):
     mine = demo_cases().filter(reporter_user=resident)
     assert mine.count() == 4
     assert Rating.objects.filter(case__in=mine, rated_by=resident).exists()
+
+
+def test_the_demo_meets_and_decides_by_the_four_deliberations_and_two_disclosures(demo, db):
+    from meetings.models import Attendance, Body, Matter
+    from meetings.workflow import BodyKind, Stage
+
+    councils = Body.objects.filter(kind=BodyKind.STREET_JOINT_COUNCIL)
+    held = {body.region.name: body.meetings.filter(status="closed").count() for body in councils}
+    assert held == {"城关街道": 4, "漠西街道": 4, "乾陵街道": 3}  # one street missed a quarter
+    assert all(body.roll.filter(organisation__isnull=False).count() >= 5 for body in councils)
+    matters = Matter.objects.filter(region__name="东街社区")
+    assert set(matters.values_list("stage", flat=True)) == set(Stage.values)  # every stage of 四议两公开
+    # One 党员大会 missed its quorum (9 of 24) and was held again; the step names the second meeting.
+    again = matters.get(title="社区养老服务站改造")
+    party_meetings = again.agenda_items.filter(meeting__body__kind=BodyKind.PARTY_MEMBERS)
+    assert party_meetings.count() == 2
+    first = party_meetings.order_by("meeting__scheduled_at").first().meeting
+    assert Attendance.objects.filter(meeting=first, status="present").count() == 9
+    review = again.steps.get(action="review")
+    assert review.meeting != first and review.present * 2 > review.expected
+    # Secretary and director in one person: proposal and consultation in one step.
+    merged = matters.get(title="背街小巷路灯增设")
+    assert list(merged.steps.values_list("action", flat=True)) == ["propose", "review"]
+    assert merged.steps.get(action="propose").to_stage == Stage.CONSULTED
