@@ -100,3 +100,16 @@ def mask_address(value: str) -> str:
 
 MASKERS = {"phone": mask_phone, "id_number": mask_id_number, "address": mask_address}
 PII_FIELD_LABELS = {"phone": "联系电话", "id_number": "身份证号", "address": "家庭住址"}
+
+
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_text(text: str) -> str:
+    """`text` with ID numbers, mobile and landline numbers masked: people write them anywhere (a case's
+    description, a matter's text), and free text is shown to more people than the record's own fields."""
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
+    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
+    return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -24,6 +24,7 @@ from ninja import Field, Query, Router, Schema, Status
 from core.api.errors import ApiError, not_found
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RegionBrief, region_ref
+from core.pii import mask_text
 from regions.selectors import region_visible_by_code
 
 from . import selectors, services
@@ -139,7 +140,7 @@ def _meeting_out(meeting: Meeting) -> dict:
         "agenda": [
             {"id": item.pk, "order": item.order, "title": item.title, "matter": item.matter_id,
              "in_favour": item.in_favour, "against": item.against, "abstained": item.abstained,
-             "resolution": item.resolution}
+             "resolution": mask_text(item.resolution)}
             for item in meeting.agenda.all()
         ],
     }
@@ -317,13 +318,14 @@ class MatterListOut(Schema):
 
 def _matter_out(matter: Matter) -> dict:
     return {
-        "id": matter.pk, "title": matter.title, "description": matter.description, "region": region_ref(matter.region),
+        "id": matter.pk, "title": matter.title, "description": mask_text(matter.description),
+        "region": region_ref(matter.region),
         "stage": matter.stage, "stage_label": matter.get_stage_display(), "version": matter.version,
         "allowed_actions": selectors.matter_actions(matter),
         "steps": [
             {"seq": step.seq, "action": step.action, "label": step.label, "meeting": step.meeting_id,
              "expected": step.expected, "present": step.present, "in_favour": step.in_favour,
-             "against": step.against, "abstained": step.abstained, "note": step.note,
+             "against": step.against, "abstained": step.abstained, "note": mask_text(step.note),
              "public_from": step.public_from, "public_until": step.public_until, "created_at": step.created_at}
             for step in matter.steps.all()
         ],

@@ -32,7 +32,7 @@ from cases.services import TRACKING_ALPHABET, TRACKING_LENGTH
 from cases.workflow import ENDED_STATUSES, Status
 from categories.models import Category, CategoryDepartment, UrgencyLevel
 from categories.selectors import public_categories, split_keywords
-from core.pii import mask_id_number, mask_phone
+from core.pii import mask_text
 from regions.models import Level, Region
 from regions.selectors import subtree_q
 
@@ -57,17 +57,7 @@ STATUS_NOTES = {
     Status.ESCALATED: "已提交会议研究解决",
 }
 
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _TRACKING_CODE = re.compile(rf"(?<![0-9A-Z])[{TRACKING_ALPHABET}]{{{TRACKING_LENGTH}}}(?![0-9A-Z])")
-
-
-def mask_text(text: str) -> str:
-    """`text` with ID numbers, mobile and landline numbers masked (a reporter may write them anywhere)."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-    return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def iso(value: dt.datetime | None) -> str | None:

@@ -26,6 +26,8 @@ from api.tests.conftest import Api
 from cases import services as case_services
 from cases.models import Case, Channel, Kind
 from core.validators import id_number_check_char
+from meetings import services as meeting_services
+from meetings.workflow import BodyKind
 from organisations import services as org_services
 from regions.models import Facility
 from tests.case_world import CaseWorld
@@ -103,6 +105,20 @@ def objects(tree, users) -> Objects:
         reporter_user=users["resident"],
     )
     o.department = tree.department
+    # A 党员大会 whose roll has the party member and the resident in it, with an open meeting and a matter.
+    staff = users["community"]
+    body = meeting_services.body_create(actor=staff, kind=BodyKind.PARTY_MEMBERS, name="东街社区党员大会",
+                                        region=tree.east)
+    for person in (o.member_person, o.person):
+        meeting_services.roll_member_add(actor=staff, body=body, person=person)
+    o.matter, _ = meeting_services.matter_register(actor=staff, region=tree.east, title="加装电梯",
+                                                   description=f"联系人电话 {PERSON_PHONE}")
+    o.meeting, _ = meeting_services.meeting_schedule(
+        actor=staff, body=body, title="党员大会", scheduled_at=now + dt.timedelta(days=3),
+        agenda=[meeting_services.AgendaSpec(title="加装电梯", matter=o.matter)],
+    )
+    meeting_services.meeting_transition(actor=staff, meeting=o.meeting, action="open",
+                                        expected_version=o.meeting.version)
     return o
 
 
@@ -131,6 +147,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("api/v1/", "member_id", [o.member.pk]),
         ("api/v1/", "organisation_id", [o.tree.east_party.pk]),
         ("api/v1/", "facility_id", [o.facility.pk]),
+        ("api/v1/", "meeting_id", [o.meeting.pk]),
+        ("api/v1/", "matter_id", [o.matter.pk]),
         ("open311/", "code", [o.category.code]),
         ("open311/", "request_id", [o.case.pk, o.difficulty.pk]),
         ("open311/", "token", ["unknown-token"]),
