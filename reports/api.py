@@ -29,6 +29,8 @@ class FiguresOut(Schema):
     after_school_centers: int
     difficulties_solved: int
     reception_and_mediation_rooms: int
+    meetings_held: int
+    matters_decided: int
     service_halls: int
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from cases.models import Case, Channel, Kind, Rating, RatingResult
 from cases.workflow import SOLVED_STATUSES
+from meetings.models import MatterStep, Meeting
+from meetings.workflow import MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
 from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
@@ -90,6 +92,22 @@ def case_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int
     return {key: int(value or 0) for key, value in values.items()}
 
 
+def meeting_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int]:
+    """权力下沉 figures of meetings in `region`'s subtree.
+
+    - `meetings_held` (召开议事会议): meetings of the bodies in the subtree closed (散会) by the end of `day`,
+      whatever they decided; a meeting that missed its quorum was still held.
+    - `matters_decided` (“四议两公开”决定事项): matters of the subtree resolved by a residents' (representatives')
+      meeting by the end of `day`, disclosed since or not.
+    """
+    end = _end_of(day or timezone.localdate())
+    held = Meeting.objects.filter(subtree_q(region, "body__region__"), status=MeetingStatus.CLOSED, closed_at__lt=end)
+    decided = MatterStep.objects.filter(
+        subtree_q(region, "matter__region__"), matter__archived_at__isnull=True, action="resolve", created_at__lt=end,
+    ).values("matter_id").distinct()
+    return {"meetings_held": held.count(), "matters_decided": decided.count()}
+
+
 def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]:
     """The 三联三沉 figures of `region`'s subtree, counted from records as of `day` (today by default).
 
@@ -114,7 +132,8 @@ def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]
         **{key: Count("id", filter=Q(kind__in=kinds)) for key, kinds in FACILITY_FIGURES.items()}
     )
     activities = JointActivity.objects.active().filter(subtree_q(region, "community__")).count()
-    values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day)}
+    values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day),
+              **meeting_figures(region, day=day)}
     return {key: int(values[key] or 0) for key in FIGURE_KEYS}
 
 

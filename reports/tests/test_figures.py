@@ -98,6 +98,8 @@ def test_the_county_figures_count_every_record_below_it(network):
         "difficulties_solved": 0,
         "reception_and_mediation_rooms": 3,
         "service_halls": 3,
+        "meetings_held": 0,
+        "matters_decided": 0,
     }
 
 
@@ -153,7 +155,8 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
-    with django_assert_num_queries(5):  # pacts, facilities, activities, rollups built?, cases
+    # pacts, facilities, activities, rollups built?, cases, meetings, matters
+    with django_assert_num_queries(7):
         figures_for(network.county)
 
 
