@@ -351,6 +351,9 @@ ROWS: tuple[Row, ...] = (
           anonymous=200, method="POST"),
     _page("居民门户", "我的事项", "/public/mine/", "portal:my_cases", "200 @signed_in"),
     _page("居民门户", "大字模式", "/public/text-size/?size=large", "portal:text_size", "302 @everyone", anonymous=302),
+    _page("居民门户", "四议两公开公示", "/public/disclosures/", "portal:disclosures", "200 @everyone", anonymous=200),
+    _page("居民门户", "公示详情（已过公开期或不存在）", "/public/disclosures/0/", "portal:disclosure", "404 @everyone",
+          anonymous=404),
     # -- REST API: tokens, schema, regions, organisations, people, facilities, cases --------------------------
     _api("接口令牌", "获取（密码错误）", "/api/v1/auth/token", "api:token", "401 @everyone", method="POST",
          data={"username": "community", "password": "wrong"}),

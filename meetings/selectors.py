@@ -4,12 +4,13 @@ what sits in their subtree, and nothing else exists for them."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.roles import REGION_STAFF_ROLES
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import Body, Matter, Meeting, RollMember
-from .workflow import matter_allowed_actions, meeting_allowed_actions
+from .models import Body, Matter, MatterStep, Meeting, RollMember
+from .workflow import DISCLOSURE_ACTIONS, matter_allowed_actions, meeting_allowed_actions
 
 
 def _root(user):
@@ -62,3 +63,20 @@ def meeting_actions(meeting: Meeting) -> list[str]:
 def matter_actions(matter: Matter) -> list[str]:
     """The steps of 四议两公开 the table allows now."""
     return matter_allowed_actions(matter.stage)
+
+
+def public_disclosures(today=None) -> QuerySet[MatterStep]:
+    """The two 公开 of 四议两公开 on show today, newest first: each from its publication date to the end
+    of its period; afterwards it stays on record but off the public pages."""
+    today = today or timezone.localdate()
+    return (
+        MatterStep.objects.filter(action__in=DISCLOSURE_ACTIONS, public_from__lte=today, public_until__gte=today,
+                                  matter__archived_at__isnull=True)
+        .select_related("matter__region")
+        .order_by("-public_from", "-id")
+    )
+
+
+def resolution_of(step: MatterStep) -> MatterStep | None:
+    """The 决议 step of the disclosed matter, whose meeting's counts a 决议公开 shows."""
+    return step.matter.steps.filter(action="resolve").select_related("meeting").first()

@@ -12,4 +12,6 @@ urlpatterns = [
     path("track/<str:code>/rate/", views.rate, name="rate"),
     path("mine/", views.my_cases, name="my_cases"),
     path("text-size/", views.text_size, name="text_size"),
+    path("disclosures/", views.disclosures, name="disclosures"),
+    path("disclosures/<int:pk>/", views.disclosure, name="disclosure"),
 ]

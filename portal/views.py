@@ -22,7 +22,9 @@ from cases.permissions import normalise_tracking_code
 from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
+from core.pii import mask_text
 from core.ratelimit import Verdict, tracking_hit
+from meetings.selectors import public_disclosures, resolution_of
 
 from .forms import RateForm, ReportForm, TrackForm
 from .preferences import portal_context, remember_text_size, safe_next
@@ -219,3 +221,34 @@ def text_size(request: HttpRequest) -> HttpResponse:
     """Switch the large-font mode on or off and go back to the page the resident came from."""
     response = redirect(safe_next(request, request.GET.get("next")))
     return remember_text_size(response, large=request.GET.get("size") == "large")
+
+
+DISCLOSURES_PER_PAGE = 20
+
+
+def _disclosure(step) -> dict[str, Any]:
+    """What a resident reads of one 公开: the matter, where, when, and the published text, masked."""
+    resolution = resolution_of(step) if step.action == "disclose_resolution" else None
+    return {
+        "pk": step.pk, "label": step.label, "title": step.matter.title, "community": step.matter.region.name,
+        "public_from": step.public_from, "public_until": step.public_until, "text": mask_text(step.note),
+        "resolution": resolution,
+    }
+
+
+@require_safe
+def disclosures(request: HttpRequest) -> HttpResponse:
+    """四议两公开公示栏: the resolutions and results on show, newest first."""
+    page = Paginator(public_disclosures(), DISCLOSURES_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(request, "portal/disclosures.html", {
+        "page": page, "items": [_disclosure(step) for step in page.object_list],
+    })
+
+
+@require_safe
+def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
+    """One 公开 with its text and, for a resolution, the counts of the meeting that passed it."""
+    step = public_disclosures().filter(pk=pk).first()
+    if step is None:
+        return _render(request, "portal/disclosure_gone.html", {}, status=404)
+    return _render(request, "portal/disclosure.html", {"item": _disclosure(step)})

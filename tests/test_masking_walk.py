@@ -141,6 +141,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("routing/cases/", "pk", [o.case.pk, o.difficulty.pk]),
         ("notifications/", "pk", [0]),
         ("public/track/", "code", [o.case.tracking_code, o.difficulty.tracking_code]),
+        ("public/disclosures/", "pk", [0]),
         ("api/v1/regions/", "code", [o.tree.east.code]),
         ("api/v1/categories/", "code", [o.category.code]),
         ("api/v1/", "case_id", [o.case.pk, o.difficulty.pk]),
