@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
+from cases.selectors import case_visible
 from core.api.errors import ApiError, not_found
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RegionBrief, region_ref
@@ -28,12 +29,14 @@ from core.pii import mask_text
 from regions.selectors import region_visible_by_code
 
 from . import selectors, services
-from .models import AgendaItem, Attendance, Body, Matter, Meeting
+from .models import AgendaItem, Attendance, Body, Matter, Meeting, ResolutionTask
 from .workflow import MATTER_ACTIONS, MEETING_ACTIONS, StaleVersion, StepNotAllowed
 
 router = Router(tags=["meetings"])
+tasks_router = Router(tags=["meetings"])
 matters_router = Router(tags=["matters"])
 bodies_router = Router(tags=["meetings"])
+tasks_router = Router(tags=["meetings"])
 
 NOT_FOUND = "会议不存在或无权访问"
 MATTER_NOT_FOUND = "重大事项不存在或无权访问"
@@ -93,11 +96,32 @@ def list_bodies(request, cursor: str | None = cursor_param(), limit: int = limit
 # --------------------------------------------------------------------------------------------------
 
 
+class TaskOut(Schema):
+    id: int
+    title: str
+    organisation: int
+    organisation_name: str
+    case: int | None
+    due: dt.datetime = Field(description="完成期限（工作日计算）")
+    progress: int = Field(description="进度（%）")
+    done: bool
+    version: int
+
+
+def _task_out(task: ResolutionTask) -> dict:
+    return {"id": task.pk, "title": task.title, "organisation": task.organisation_id,
+            "organisation_name": task.organisation.name, "case": task.case_id, "due": task.due,
+            "progress": task.progress, "done": task.done, "version": task.version}
+
+
 class AgendaItemOut(Schema):
     id: int
     order: int
     title: str
     matter: int | None
+    case: int | None = Field(description="提交会议的事项 id")
+    follows_task: int | None = Field(description="督办的上次决议任务 id")
+    tasks: list[TaskOut]
     in_favour: int | None = Field(description="赞成")
     against: int | None = Field(description="反对")
     abstained: int | None = Field(description="弃权")
@@ -139,6 +163,8 @@ def _meeting_out(meeting: Meeting) -> dict:
         "proxies": statuses.count(Attendance.Status.PROXY),
         "agenda": [
             {"id": item.pk, "order": item.order, "title": item.title, "matter": item.matter_id,
+             "case": item.case_id, "follows_task": item.follows_task_id,
+             "tasks": [_task_out(task) for task in item.tasks.select_related("organisation")],
              "in_favour": item.in_favour, "against": item.against, "abstained": item.abstained,
              "resolution": mask_text(item.resolution)}
             for item in meeting.agenda.all()
@@ -276,6 +302,81 @@ def record_vote(request, meeting_id: int, payload: VoteIn):
             resolution=payload.resolution,
         )
     return _meeting_out(Meeting.objects.get(pk=meeting.pk))
+
+
+class CaseToAgendaIn(Schema):
+    case: int = Field(ge=1, description="事项 id")
+    note: str = Field("", max_length=2000, description="上会说明")
+
+
+@router.post("/{meeting_id}/agenda", response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def add_case_to_agenda(request, meeting_id: int, payload: CaseToAgendaIn):
+    """提交会议: put a case on the meeting's agenda; a case not yet escalated is escalated with it."""
+    meeting = _meeting(request, meeting_id)
+    case = case_visible(request.user, payload.case)
+    if case is None:
+        raise ApiError(400, "invalid", "请求参数不正确", {"case": ["事项不存在或无权访问"]})
+    with _service_errors():
+        services.case_to_agenda(actor=request.user, meeting=meeting, case=case, note=payload.note)
+    return _meeting_out(meeting)
+
+
+class TaskIn(Schema):
+    item: int = Field(ge=1, description="议题 id（须已形成决议）")
+    organisation: int = Field(ge=1, description="责任单位 id")
+    title: str = Field(max_length=150)
+    working_days: int = Field(ge=1, le=250, description="完成期限：自交办起的工作日数")
+
+
+@router.post("/{meeting_id}/tasks", response={201: TaskOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def assign_task(request, meeting_id: int, payload: TaskIn):
+    """A resolution gives a task to one organisation, due in working days on the calendar."""
+    meeting = _meeting(request, meeting_id)
+    item = meeting.agenda.filter(pk=payload.item).first()
+    organisation = selectors.task_organisations(meeting.body).filter(pk=payload.organisation).first()
+    with _service_errors():
+        if item is None:
+            raise ValidationError({"item": ["该议题不在本次会议的议程中"]})
+        if organisation is None:
+            raise ValidationError({"organisation": ["单位不存在或无权访问"]})
+        task = services.task_assign(actor=request.user, item=item, organisation=organisation, title=payload.title,
+                                    working_days=payload.working_days)
+    return Status(201, _task_out(task))
+
+
+class TaskListOut(Schema):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+@tasks_router.get("", response={200: TaskListOut, 400: ErrorOut})
+def list_tasks(request, open_only: bool = Query(True, alias="open", description="只列未完成的任务"),
+               cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """The tasks of the resolutions of meetings in the caller's scope, by id."""
+    qs = selectors.tasks_visible_to(request.user)
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    page = paginate(qs, BY_ID, cursor=cursor, limit=limit)
+    return {"items": [_task_out(task) for task in page.rows], "next_cursor": page.next_cursor}
+
+
+class ProgressIn(Schema):
+    version: int
+    progress: int = Field(ge=0, le=100, description="进度（%），100 为完成")
+    note: str = Field(max_length=2000, description="进展情况")
+
+
+@tasks_router.post("/{task_id}/progress", response={200: TaskOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                                    409: ErrorOut})
+def report_progress(request, task_id: int, payload: ProgressIn):
+    """Report a task's progress with a dated milestone, at the `version` read."""
+    task = selectors.tasks_visible_to(request.user).filter(pk=task_id).first()
+    if task is None:
+        raise not_found("任务不存在或无权访问")
+    with _service_errors():
+        task = services.task_progress(actor=request.user, task=task, expected_version=payload.version,
+                                      progress=payload.progress, note=payload.note)
+    return _task_out(task)
 
 
 # --------------------------------------------------------------------------------------------------

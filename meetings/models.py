@@ -177,6 +177,15 @@ class AgendaItem(models.Model):
     matter = models.ForeignKey(
         Matter, verbose_name="重大事项", null=True, blank=True, on_delete=models.PROTECT, related_name="agenda_items",
     )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="提交会议的事项", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="agenda_items",
+    )
+    # A task of an earlier resolution, not yet done, back on the body's agenda by itself.
+    follows_task = models.ForeignKey(
+        "ResolutionTask", verbose_name="督办任务", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
     in_favour = models.PositiveIntegerField("赞成", null=True, blank=True)
     against = models.PositiveIntegerField("反对", null=True, blank=True)
     abstained = models.PositiveIntegerField("弃权", null=True, blank=True)
@@ -236,3 +245,63 @@ class MatterStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter} · {self.label}"
+
+
+class ResolutionTask(models.Model):
+    """A task a resolution gives to one organisation, with a deadline on the working-day calendar and its
+    progress; a case on the agenda closes only when the tasks of its resolution are done."""
+
+    item = models.ForeignKey(AgendaItem, verbose_name="议题", on_delete=models.PROTECT, related_name="tasks")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="事项", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="resolution_tasks",
+    )
+    title = models.CharField("任务", max_length=150)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="责任单位", on_delete=models.PROTECT, related_name="resolution_tasks",
+    )
+    due = models.DateTimeField("完成期限")
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    version = models.PositiveIntegerField("版本", default=1)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="交办人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("交办时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "决议任务"
+        verbose_name_plural = "决议任务"
+        ordering = ["due", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="task_progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+class TaskMilestone(models.Model):
+    """One dated report of a task's progress."""
+
+    task = models.ForeignKey(ResolutionTask, verbose_name="任务", on_delete=models.PROTECT, related_name="milestones")
+    reported_at = models.DateTimeField("时间", default=timezone.now)
+    progress = models.PositiveSmallIntegerField("进度（%）")
+    note = models.TextField("进展情况")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="报告人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "任务进展"
+        verbose_name_plural = "任务进展"
+        ordering = ["task_id", "reported_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.progress}%"

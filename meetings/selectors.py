@@ -3,13 +3,14 @@ what sits in their subtree, and nothing else exists for them."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.roles import REGION_STAFF_ROLES
+from organisations.models import Organisation
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import Body, Matter, MatterStep, Meeting, RollMember
+from .models import Body, Matter, MatterStep, Meeting, ResolutionTask, RollMember
 from .workflow import DISCLOSURE_ACTIONS, matter_allowed_actions, meeting_allowed_actions
 
 
@@ -48,6 +49,24 @@ def matters_visible_to(user) -> QuerySet[Matter]:
     if root is None:
         return qs.none()
     return qs if root == "all" else qs.filter(subtree_q(root, "region__"))
+
+
+def tasks_visible_to(user) -> QuerySet[ResolutionTask]:
+    """Tasks of the resolutions of meetings in `user`'s scope."""
+    root = _root(user)
+    qs = ResolutionTask.objects.select_related("organisation", "item__meeting")
+    if root is None:
+        return qs.none()
+    return qs if root == "all" else qs.filter(subtree_q(root, "item__meeting__body__region__"))
+
+
+def task_organisations(body: Body) -> QuerySet[Organisation]:
+    """Who a body's resolution may give a task to: the organisations of its region and below, and those
+    above it that serve it (the street's agencies, the county's departments)."""
+    ancestors = [body.region.code[:length] for length in range(len(body.region.code) - 3, 5, -3)]
+    return Organisation.objects.filter(archived_at__isnull=True).filter(
+        subtree_q(body.region, "region__") | Q(region__code__in=ancestors)
+    )
 
 
 def roll_of(body: Body) -> QuerySet[RollMember]:

@@ -19,15 +19,30 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from cases.services import case_escalate
+from cases.workflow import Status
 from core import audit
 from core.models import AuditEvent
 from core.services import record_create
 from organisations.models import Organisation, Person
 from regions.models import Region
 from regions.permissions import can_manage_region
+from workcalendar.limits import TimeLimit
+from workcalendar.selectors import deadline_after
 
-from .models import AgendaItem, Attendance, Body, Matter, MatterStep, Meeting, RollMember
+from .models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    Matter,
+    MatterStep,
+    Meeting,
+    ResolutionTask,
+    RollMember,
+    TaskMilestone,
+)
 from .rules import judge, rule_for
+from .selectors import task_organisations
 from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus, StaleVersion, matter_edge, meeting_edge
 
 TEXT_MAX_LENGTH = 5000
@@ -182,6 +197,11 @@ def meeting_schedule(*, actor, body: Body, title: str, scheduled_at: dt.datetime
         return Meeting.objects.get(idempotency_key=key), False
     for order, item in enumerate(agenda, start=1):
         AgendaItem.objects.create(meeting=meeting, order=order, title=item.title.strip(), matter=item.matter)
+    # Tasks of the body's earlier resolutions that are not done come back onto its agenda by themselves.
+    unfinished = ResolutionTask.objects.filter(item__meeting__body=body, done_at__isnull=True).order_by("due", "id")
+    for order, task in enumerate(unfinished, start=len(agenda) + 1):
+        AgendaItem.objects.create(meeting=meeting, order=order, title=f"督办：{task.title}"[:150], follows_task=task,
+                                  case=task.case)
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=meeting, changes={
         "body": [None, str(body)], "scheduled_at": [None, scheduled_at.isoformat()],
         "agenda": [None, [item.title for item in agenda]],
@@ -400,3 +420,102 @@ def matter_transition(*, actor, matter: Matter, action: str, expected_version: i
     })
     matter.refresh_from_db()
     return matter
+
+
+# --------------------------------------------------------------------------------------------------
+# Cases on the agenda, and the tasks of a resolution
+# --------------------------------------------------------------------------------------------------
+
+# The case workflow's meeting types, by the body whose meeting takes up the case (上会).
+CASE_MEETING_OF = {
+    BodyKind.STREET_JOINT_COUNCIL: "joint_meeting",
+    BodyKind.CO_BUILDING_COUNCIL: "joint_meeting",
+    BodyKind.RESIDENTS_REPRESENTATIVES: "residents_representatives",
+    BodyKind.RESIDENTS: "residents_representatives",
+    BodyKind.PARTY_MEMBERS: "party_members",
+}
+
+
+@transaction.atomic
+def case_to_agenda(*, actor, meeting: Meeting, case, note: str = "") -> AgendaItem:
+    """提交会议: put a case one body cannot solve on a meeting's agenda. A case not yet escalated is
+    escalated (上会) in the same transaction, to the meeting type of the body."""
+    _require(actor, meeting.body.region)
+    meeting = Meeting.objects.select_related("body__region").get(pk=meeting.pk)
+    errors: dict[str, str] = {}
+    if meeting.status not in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN):
+        errors["meeting"] = "只能提交给尚未结束的会议"
+    elif meeting.body.kind not in CASE_MEETING_OF:
+        errors["meeting"] = f"{meeting.body.get_kind_display()}不受理提交会议的事项"
+    elif not meeting.body.region.contains(case.region):
+        errors["case"] = "该事项不在会议议事机构的区域内"
+    elif meeting.agenda.filter(case=case).exists():
+        errors["case"] = "该事项已在本次会议的议程中"
+    _check(errors)
+    if case.status != Status.ESCALATED:
+        case = case_escalate(case=case, actor=actor, expected_version=case.version,
+                             meeting=CASE_MEETING_OF[meeting.body.kind], note=note or meeting.title)
+    order = (meeting.agenda.aggregate(m=Max("order"))["m"] or 0) + 1
+    item = AgendaItem.objects.create(meeting=meeting, order=order, title=case.title[:150], case=case)
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting, reason="提交会议",
+                 changes={f"agenda.{order}": [None, f"{case.tracking_code} {case.title}"]})
+    return item
+
+
+@transaction.atomic
+def task_assign(*, actor, item: AgendaItem, organisation: Organisation, title: str,
+                working_days: int) -> ResolutionTask:
+    """A resolution gives a task to one organisation, due `working_days` working days from now."""
+    item = AgendaItem.objects.select_related("meeting__body__region", "case").get(pk=item.pk)
+    _require(actor, item.meeting.body.region)
+    errors: dict[str, str] = {}
+    title = _text(errors, "title", title, label="任务", required=True, max_length=150)
+    if not item.resolution:
+        errors["item"] = "该议题尚未形成决议，不能交办任务"
+    if not task_organisations(item.meeting.body).filter(pk=organisation.pk).exists():
+        errors["organisation"] = "该单位不在本议事机构的服务范围内"
+    if not isinstance(working_days, int) or not 1 <= working_days <= 250:
+        errors["working_days"] = "完成期限须为 1 到 250 个工作日"
+    _check(errors)
+    due = deadline_after(timezone.now(), TimeLimit(working_days, "working_days")).due
+    task = ResolutionTask.objects.create(item=item, case=item.case, title=title, organisation=organisation, due=due,
+                                         created_by=actor)
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=task, changes={
+        "title": [None, title], "organisation": [None, str(organisation)], "due": [None, due.isoformat()],
+    })
+    return task
+
+
+@transaction.atomic
+def task_progress(*, actor, task: ResolutionTask, expected_version: int, progress: int,
+                  note: str) -> ResolutionTask:
+    """Report a task's progress (0–100 %) with a dated milestone; at 100 % it is done."""
+    task = ResolutionTask.objects.select_related("item__meeting__body__region").get(pk=task.pk)
+    _require(actor, task.item.meeting.body.region)
+    task = _claim(ResolutionTask, task, expected_version)
+    errors: dict[str, str] = {}
+    note = _text(errors, "note", note, label="进展情况", required=True)
+    if not isinstance(progress, int) or not 0 <= progress <= 100:
+        errors["progress"] = "进度须为 0 到 100 之间的整数"
+    elif task.done:
+        errors["progress"] = "该任务已完成"
+    elif progress < task.progress:
+        errors["progress"] = f"进度不能低于上次报告的 {task.progress}%"
+    _check(errors)
+    now = timezone.now()
+    TaskMilestone.objects.create(task=task, reported_at=now, progress=progress, note=note, actor=actor)
+    before = task.progress
+    task.progress = progress
+    task.done_at = now if progress == 100 else None
+    task.save(update_fields=["progress", "done_at"])
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=task, reason="任务进展",
+                 changes={"progress": [before, progress], "version": [expected_version, task.version]})
+    return task
+
+
+def unfinished_tasks_refusal(case) -> str:
+    """Why `case` may not close yet: the tasks of its meeting's resolution that are not done (or "")."""
+    open_tasks = ResolutionTask.objects.filter(case=case, done_at__isnull=True).count()
+    if not open_tasks:
+        return ""
+    return f"会议决议交办的任务还有 {open_tasks} 项未完成，全部完成后才能结案"

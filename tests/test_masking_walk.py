@@ -150,6 +150,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("api/v1/", "facility_id", [o.facility.pk]),
         ("api/v1/", "meeting_id", [o.meeting.pk]),
         ("api/v1/", "matter_id", [o.matter.pk]),
+        ("api/v1/", "task_id", [0]),
         ("open311/", "code", [o.category.code]),
         ("open311/", "request_id", [o.case.pk, o.difficulty.pk]),
         ("open311/", "token", ["unknown-token"]),

@@ -29,6 +29,7 @@ from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from core.models import AuditEvent
 from meetings import services as meeting_services
+from meetings.models import AgendaItem
 from meetings.workflow import BodyKind
 from notifications.models import Notification
 from notifications.services import notify
@@ -152,7 +153,16 @@ class World:
                 actor=admin, body=body, title="党员大会", scheduled_at=timezone.now() + dt.timedelta(days=20),
                 agenda=[meeting_services.AgendaSpec(title="加装电梯", matter=matter)],
             )
+            resolved = meeting_services.meeting_schedule(
+                actor=admin, body=body, title="上次党员大会", scheduled_at=timezone.now() + dt.timedelta(days=10),
+                agenda=[meeting_services.AgendaSpec(title="制定方案")],
+            )[0].agenda.get()
+            AgendaItem.objects.filter(pk=resolved.pk).update(resolution="同意制定方案")  # arranged: voted
+            task = meeting_services.task_assign(actor=admin, item=resolved, organisation=tree.east_party
+                                                if place == "east" else tree.north_party, title="制定方案",
+                                                working_days=5)
             values.update({
+                f"task_{place}": task.pk,
                 f"body_{place}": body.pk, f"seat_{place}": seat.pk, f"meeting_{place}": meeting.pk,
                 f"version_meeting_{place}": meeting.version, f"item_{place}": meeting.agenda.get().pk,
                 f"matter_{place}": matter.pk, f"version_matter_{place}": matter.version,

@@ -34,7 +34,15 @@ from ._base import (
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
 )
-from .closing import case_close, case_rate, case_rework, case_verify, unsatisfied_escalation_meeting
+from .closing import (
+    CLOSE_CHECKS,
+    case_close,
+    case_rate,
+    case_rework,
+    case_verify,
+    close_check_register,
+    unsatisfied_escalation_meeting,
+)
 from .dispatch import (
     ASSIGNABLE_FACILITY_KINDS,
     AssigneeSpec,
@@ -53,6 +61,8 @@ from .registration import case_classify, case_merge, case_reject
 from .whistles import case_report_in, case_score, case_whistle, whistle_report_in_minutes
 
 __all__ = [
+    "CLOSE_CHECKS",
+    "close_check_register",
     "ASSIGNABLE_FACILITY_KINDS",
     "AssigneeSpec",
     "CASE_LEVELS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -69,6 +70,17 @@ def case_rework(*, case: Case, actor: User | None, expected_version: int, reason
     return move.finish()
 
 
+# Checks that capabilities above cases add (meetings: the tasks of a resolution); each answers the reason
+# a case may not close yet, or "". Registered once from their AppConfig.ready, so cases imports none of them.
+CLOSE_CHECKS: list[Callable[[Case], str]] = []
+
+
+def close_check_register(check: Callable[[Case], str]) -> None:
+    """Add a check `case_close` asks before closing a case (once, however often it is registered)."""
+    if check not in CLOSE_CHECKS:
+        CLOSE_CHECKS.append(check)
+
+
 @_writes
 def case_close(*, case: Case, actor: User | None, expected_version: int, note: str = "") -> Case:
     """结案: a verified case is closed; bodies still working on it are withdrawn; reporters are asked to rate."""
@@ -77,6 +89,9 @@ def case_close(*, case: Case, actor: User | None, expected_version: int, note: s
     move.authorise(edge)
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, label="结案说明")
+    for check in CLOSE_CHECKS:
+        if refusal := check(move.case):
+            errors["__all__"] = refusal
     _check(errors)
     withdrawn = []
     for assignment in move.case.assignments.filter(status__in=Assignment.ACTIVE):

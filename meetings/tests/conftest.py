@@ -62,7 +62,7 @@ class Council:
             votes = present if in_favour is None else in_favour
             services.vote_record(actor=self.staff, meeting=meeting, item=meeting.agenda.get(),
                                  expected_version=meeting.version, in_favour=votes, against=0,
-                                 abstained=present - votes)
+                                 abstained=present - votes, resolution=f"同意{matter.title}")
         meeting.refresh_from_db()
         if close:
             meeting = services.meeting_transition(actor=self.staff, meeting=meeting, action="close",
