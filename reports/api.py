@@ -30,6 +30,7 @@ class FiguresOut(Schema):
     difficulties_solved: int
     reception_and_mediation_rooms: int
     meetings_held: int
+    joint_council_quarters_missed: int
     matters_decided: int
     service_halls: int
 

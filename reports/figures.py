@@ -30,6 +30,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("difficulties_solved", "帮助群众解决困难", "个", "困难联帮"),
     Figure("reception_and_mediation_rooms", "“两代表一委员”接待室、调解室", "个", "权力下沉"),
     Figure("meetings_held", "召开议事会议", "场", "权力下沉"),
+    Figure("joint_council_quarters_missed", "党建联席会议缺会（近四个季度）", "次", "问题联解"),
     Figure("matters_decided", "“四议两公开”决定事项", "件", "权力下沉"),
     Figure("service_halls", "一站式便民服务大厅", "个", "服务下沉"),
 )

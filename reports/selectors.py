@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from cases.models import Case, Channel, Kind, Rating, RatingResult
 from cases.workflow import SOLVED_STATUSES
-from meetings.models import MatterStep, Meeting
-from meetings.workflow import MeetingStatus
+from meetings.models import Body, MatterStep, Meeting
+from meetings.workflow import BodyKind, MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
 from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
@@ -54,6 +54,11 @@ def active_pacts(*, day: dt.date | None = None) -> QuerySet[Pact]:
 def _end_of(day: dt.date) -> dt.datetime:
     """The first moment after `day` in the current time zone."""
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """The first moment of `day` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def case_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int]:
@@ -100,12 +105,46 @@ def meeting_figures(region: Region, *, day: dt.date | None = None) -> dict[str, 
     - `matters_decided` (“四议两公开”决定事项): matters of the subtree resolved by a residents' (representatives')
       meeting by the end of `day`, disclosed since or not.
     """
-    end = _end_of(day or timezone.localdate())
+    day = day or timezone.localdate()
+    end = _end_of(day)
     held = Meeting.objects.filter(subtree_q(region, "body__region__"), status=MeetingStatus.CLOSED, closed_at__lt=end)
     decided = MatterStep.objects.filter(
         subtree_q(region, "matter__region__"), matter__archived_at__isnull=True, action="resolve", created_at__lt=end,
     ).values("matter_id").distinct()
-    return {"meetings_held": held.count(), "matters_decided": decided.count()}
+    return {"meetings_held": held.count(), "matters_decided": decided.count(),
+            "joint_council_quarters_missed": len(joint_council_quarters_missed(region, day=day))}
+
+
+def last_quarters(day: dt.date, count: int = 4) -> list[tuple[dt.date, dt.date]]:
+    """The `count` calendar quarters completed before the one `day` falls in, oldest first, as
+    (first day, first day of the next quarter)."""
+    start = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    quarters = []
+    for _ in range(count):
+        end = start
+        month, year = start.month - 3, start.year
+        if month < 1:
+            month, year = month + 12, year - 1
+        start = dt.date(year, month, 1)
+        quarters.append((start, end))
+    return list(reversed(quarters))
+
+
+def joint_council_quarters_missed(region: Region, *, day: dt.date | None = None) -> list[tuple[str, dt.date]]:
+    """(street name, first day of the quarter) for each of the last four completed quarters in which a
+    street of `region`'s subtree that has a 党建联席会议 did not hold it (it should sit every quarter)."""
+    day = day or timezone.localdate()
+    quarters = [(_start_of(first), _start_of(following)) for first, following in last_quarters(day)]
+    councils = list(Body.objects.filter(subtree_q(region, "region__"), kind=BodyKind.STREET_JOINT_COUNCIL,
+                                        archived_at__isnull=True).select_related("region"))
+    sittings = Meeting.objects.filter(body__in=councils, status=MeetingStatus.CLOSED,
+                                      scheduled_at__gte=quarters[0][0], scheduled_at__lt=quarters[-1][1])
+    held = {(body_id, index) for body_id, when in sittings.values_list("body_id", "scheduled_at")
+            for index, (start, end) in enumerate(quarters) if start <= when < end}
+    return [
+        (council.region.name, timezone.localtime(start).date())
+        for council in councils for index, (start, _) in enumerate(quarters) if (council.pk, index) not in held
+    ]
 
 
 def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]:

@@ -43,7 +43,7 @@ ARTICLE_FIGURES = {
     "service_halls": 8,
 }
 # Figures the demo adds beyond the article: its year of meetings and 四议两公开.
-DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 23, "matters_decided": 3}
+DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 23, "matters_decided": 3, "joint_council_quarters_missed": 1}
 COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
                   CaseEvent, Assignment, Rating, Whistle)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from api.tests.conftest import Api
+from meetings import services
+from meetings.models import Meeting
 from meetings.workflow import BodyKind, Stage
-from reports.selectors import figures_for
+from reports.selectors import figures_for, joint_council_quarters_missed, last_quarters
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +30,23 @@ def test_meetings_held_and_matters_decided_are_counted_from_records(client, coun
     assert {key: figures_for(tree.west)[key] for key in expected} == {"meetings_held": 0, "matters_decided": 0}
     body = Api(client).ok("community", "/api/v1/reports/figures", region=tree.east.code)
     assert {key: body[key] for key in expected} == expected
+
+
+def test_a_street_whose_joint_council_skipped_a_quarter_is_flagged(council, tree, users):
+    street_staff = users["street"]
+    body = services.body_create(actor=street_staff, kind=BodyKind.STREET_JOINT_COUNCIL, name="城关街道党建联席会议",
+                                region=tree.street)
+    services.roll_member_add(actor=street_staff, body=body, organisation=tree.east_party)
+    quarters = last_quarters(timezone.localdate())
+    for first, _ in quarters[:3]:  # the latest completed quarter had no meeting
+        meeting, _ = services.meeting_schedule(actor=street_staff, body=body, title="联席会议",
+                                               scheduled_at=timezone.now() + dt.timedelta(days=1))
+        meeting = services.meeting_transition(actor=street_staff, meeting=meeting, action="open",
+                                              expected_version=meeting.version)
+        meeting = services.meeting_transition(actor=street_staff, meeting=meeting, action="close",
+                                              expected_version=meeting.version, minutes="记录")
+        held_at = timezone.make_aware(dt.datetime.combine(first + dt.timedelta(days=20), dt.time(15)))
+        Meeting.objects.filter(pk=meeting.pk).update(scheduled_at=held_at, closed_at=held_at)  # arranged: the past
+    assert joint_council_quarters_missed(tree.county) == [("城关街道", quarters[3][0])]
+    assert figures_for(tree.street)["joint_council_quarters_missed"] == 1
+    assert figures_for(tree.other_street)["joint_council_quarters_missed"] == 0

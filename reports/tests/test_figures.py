@@ -99,6 +99,7 @@ def test_the_county_figures_count_every_record_below_it(network):
         "reception_and_mediation_rooms": 3,
         "service_halls": 3,
         "meetings_held": 0,
+        "joint_council_quarters_missed": 0,
         "matters_decided": 0,
     }
 
@@ -155,8 +156,9 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
-    # pacts, facilities, activities, rollups built?, cases, meetings, matters
-    with django_assert_num_queries(7):
+    # pacts, facilities, activities, rollups built?, cases, meetings, matters, councils (and their sittings
+    # when there are councils)
+    with django_assert_num_queries(8):
         figures_for(network.county)
 
 
