@@ -25,6 +25,7 @@ from meetings.models import Body, Matter, Meeting
 from meetings.workflow import BodyKind, Stage
 from organisations.models import Organisation, PartyMember, Person
 from regions.models import Level, Region
+from reports.selectors import last_quarters
 
 from .cases import DemoClock
 
@@ -59,19 +60,6 @@ DISCLOSURES = {
 }
 MEETING_OF = {"consult": BodyKind.TWO_COMMITTEES, "review": BodyKind.PARTY_MEMBERS,
               "resolve": BodyKind.RESIDENTS_REPRESENTATIVES}
-
-
-def _quarter_starts(now: dt.datetime, count: int) -> list[dt.date]:
-    """The first days of the `count` quarters before the current one, oldest first."""
-    first = dt.date(now.year, 3 * ((now.month - 1) // 3) + 1, 1)
-    starts = []
-    for _ in range(count):
-        month, year = first.month - 3, first.year
-        if month < 1:
-            month, year = month + 12, year - 1
-        first = dt.date(year, month, 1)
-        starts.append(first)
-    return list(reversed(starts))
 
 
 class Loader:
@@ -137,7 +125,7 @@ class Loader:
         )
 
     def joint_councils(self) -> None:
-        quarters = _quarter_starts(self.now, 4)
+        quarters = [first for first, _ in last_quarters(timezone.localtime(self.now).date())]
         for street in Region.objects.filter(level=Level.STREET).order_by("code"):
             body, fresh = self.body(BodyKind.STREET_JOINT_COUNCIL, f"{street.name}党建联席会议", street)
             if fresh:
