@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -87,13 +88,18 @@ class ClockReport:
     overdue: int
     summons_overdue: int
     sms_sent: int
+    # Handed to the logging backend: written to the log, never sent (no gateway configured).
+    sms_logged: int = 0
 
     def summary(self) -> str:
-        return (
+        text = (
             f"run_clocks：处理事项记录 {self.events} 条，生成通知 {self.event_messages} 条；"
             f"期限提醒 {self.reminders} 条，超期督办 {self.overdue} 条，吹哨超时 {self.summons_overdue} 条；"
-            f"发出短信 {self.sms_sent} 条"
+            f"短信网关已接收 {self.sms_sent} 条"
         )
+        if self.sms_logged:
+            text += f"，另有 {self.sms_logged} 条仅写入日志、未发送（未配置短信网关）"
+        return text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -416,8 +422,9 @@ def queue_reporter_sms(event: CaseEvent, *, now: dt.datetime) -> list[SmsMessage
     return created
 
 
-def sms_deliver(message: SmsMessage, *, now: dt.datetime | None = None) -> bool:
-    """Hand one queued text message to the configured backend; True if the backend took it now.
+def sms_deliver(message: SmsMessage, *, now: dt.datetime | None = None) -> str:
+    """Hand one queued text message to the configured backend; the status it took (`sent` when a gateway
+    accepted it, `logged` when it was only written to the log), or "" when it did not go out now.
 
     The message is claimed first (one UPDATE), so two processes never both send it; a failed send
     releases the claim and keeps the error for the next try (the last allowed try marks it failed). Only a
@@ -429,7 +436,7 @@ def sms_deliver(message: SmsMessage, *, now: dt.datetime | None = None) -> bool:
         claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
-        return False
+        return ""
     phone = CaseReporter.objects.filter(pk=message.reporter_id).values_list("contact_phone", flat=True).first()
     try:
         status = get_backend().send(phone or "", message.text)
@@ -442,22 +449,22 @@ def sms_deliver(message: SmsMessage, *, now: dt.datetime | None = None) -> bool:
         SmsMessage.objects.filter(pk=message.pk, attempts__gte=SMS_MAX_ATTEMPTS).update(
             status=SmsStatus.FAILED, status_at=now
         )
-        return False
+        return ""
     if status == SmsStatus.LOGGED:  # recorded only: nothing reached the reporter
         SmsMessage.objects.filter(pk=message.pk).update(status=status, status_at=now, last_error="")
-        return True
+        return status
     SmsMessage.objects.filter(pk=message.pk).update(status=status, status_at=now, sent_at=now, last_error="")
     if message.notice_id is not None:
         ReporterNotice.objects.filter(pk=message.notice_id, sent_at__isnull=True).update(sent_at=now)
-    return True
+    return status
 
 
-def sms_deliver_pending(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+def sms_deliver_pending(*, now: dt.datetime | None = None, limit: int = 1000) -> Counter:
     """Try once each queued text message that has not gone out (up to `limit`, oldest first, and at most
-    `SMS_MAX_ATTEMPTS` times over all runs); returns how many went out."""
+    `SMS_MAX_ATTEMPTS` times over all runs); counts them by the status they took (`sent`, `logged`)."""
     now = now or timezone.now()
     pending = SmsMessage.objects.filter(status=SmsStatus.QUEUED, attempts__lt=SMS_MAX_ATTEMPTS).order_by("pk")[:limit]
-    return sum(1 for message in list(pending) if sms_deliver(message, now=now))
+    return Counter(status for message in list(pending) if (status := sms_deliver(message, now=now)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -628,8 +635,8 @@ def run_clocks(*, now: dt.datetime | None = None) -> ClockReport:
     reminders = deadline_reminders(now=now)
     overdue = overdue_escalations(now=now)
     late = summons_overdue(now=now)
-    sent = sms_deliver_pending(now=now)
+    delivered = sms_deliver_pending(now=now)
     return ClockReport(
         events=processed.events, event_messages=processed.messages, reminders=reminders, overdue=overdue,
-        summons_overdue=late, sms_sent=sent,
+        summons_overdue=late, sms_sent=delivered[SmsStatus.SENT], sms_logged=delivered[SmsStatus.LOGGED],
     )

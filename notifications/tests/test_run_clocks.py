@@ -40,9 +40,10 @@ def test_run_twice_sends_nothing_twice_and_prints_one_line(world, users, dispatc
     assert Notification.objects.count() == counts
     assert len(outbox) == 1 and SmsMessage.objects.get().status == "logged"
     assert first.count("\n") == 1 and first.startswith("run_clocks：")
-    # The first run: 2 dispatch notices + 1 queued text message; 2 report-in reminders; 1 text message sent.
-    assert "生成通知 3 条" in first and "期限提醒 2 条" in first and "发出短信 1 条" in first
-    assert "生成通知 0 条" in second and "期限提醒 0 条" in second and "发出短信 0 条" in second
+    # The first run: 2 dispatch notices + 1 queued text message; 2 report-in reminders; the text message
+    # written to the log only (no gateway here), which the line says rather than claiming it was sent.
+    assert "生成通知 3 条" in first and "期限提醒 2 条" in first and "短信网关已接收 0 条，另有 1 条仅写入日志" in first
+    assert "生成通知 0 条" in second and "期限提醒 0 条" in second and "仅写入日志" not in second
 
 
 def test_a_near_report_in_deadline_is_reminded_once(world, users, dispatched):
@@ -140,8 +141,12 @@ def test_a_failed_text_message_stays_queued_and_is_sent_by_a_later_run(world, se
     message = SmsMessage.objects.get()
     assert message.sent_at is None and message.attempts == 1 and "网关无响应" in message.last_error
     settings.GONGZHI_SMS_BACKEND = "notifications.sms.LoggingSmsBackend"
-    assert run_clocks(now=T0 + 3 * HOUR).sms_sent == 1
-    assert run_clocks(now=T0 + 4 * HOUR).sms_sent == 0
+    report = run_clocks(now=T0 + 3 * HOUR)
+    # The logging backend only writes the message to the log: nothing was sent, and the report says so.
+    assert (report.sms_sent, report.sms_logged) == (0, 1)
+    assert "短信网关已接收 0 条，另有 1 条仅写入日志、未发送" in report.summary()
+    later = run_clocks(now=T0 + 4 * HOUR)
+    assert (later.sms_sent, later.sms_logged) == (0, 0) and "仅写入日志" not in later.summary()
     assert len(outbox) == 1
 
 
