@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("reports/", include("reports.urls")),
     path("cases/", include("cases.urls")),
+    path("meetings/", include("meetings.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),

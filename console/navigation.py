@@ -13,6 +13,8 @@ EVERYONE_SIGNED_IN = STAFF | {Role.PARTY_MEMBER}
 # Staff attached to a place (county, street, community, grid): they run the case lists and take cases in.
 REGION_STAFF = frozenset(REGION_STAFF_ROLES)
 AUDITORS = frozenset({Role.AUDITOR})
+# Staff who manage a place (county, street, community): they give notice of meetings and take matters along.
+MANAGERS = frozenset({Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ SECTIONS = (
     Section("权力下沉", (
         Link("交叉任职", "organisations:cross_appointments", roles=frozenset(STAFF)),
         Link("接待室与调解室", "regions:facilities", "group=rooms"),
+        Link("会议", "meetings:list", roles=MANAGERS),
+        Link("重大事项（四议两公开）", "meetings:matters", roles=MANAGERS),
     )),
     Section("资源下沉", (
         Link("组织报到", "organisations:agency_registrations"),

@@ -3,6 +3,8 @@ what sits in their subtree, and nothing else exists for them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -10,8 +12,15 @@ from core.roles import REGION_STAFF_ROLES
 from organisations.models import Organisation
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import Body, Matter, MatterStep, Meeting, ResolutionTask, RollMember
-from .workflow import DISCLOSURE_ACTIONS, matter_allowed_actions, meeting_allowed_actions
+from .models import Attendance, Body, Matter, MatterStep, Meeting, ResolutionTask, RollMember
+from .rules import rule_for
+from .workflow import (
+    DISCLOSURE_ACTIONS,
+    MeetingStatus,
+    matter_allowed_actions,
+    matter_edge,
+    meeting_allowed_actions,
+)
 
 
 def _root(user):
@@ -99,3 +108,86 @@ def public_disclosures(today=None) -> QuerySet[MatterStep]:
 def resolution_of(step: MatterStep) -> MatterStep | None:
     """The 决议 step of the disclosed matter, whose meeting's counts a 决议公开 shows."""
     return step.matter.steps.filter(action="resolve").select_related("meeting").first()
+
+
+# --------------------------------------------------------------------------------------------------
+# The staff pages
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A meeting's frozen roll counted: 应到, 实到 (as the body's rule counts it), 请假, 委托."""
+
+    expected: int
+    present: int
+    excused: int
+    proxy: int
+    proxies_count: bool
+
+
+def attendance_of(meeting: Meeting) -> list[Attendance]:
+    """The frozen roll of `meeting`, seat by seat, in roll order (empty until it opens)."""
+    return list(meeting.attendance.select_related("member__person", "member__organisation").order_by("member_id"))
+
+
+def counts_of(meeting: Meeting, seats: list[Attendance] | None = None) -> Counts:
+    """The counts of `meeting`'s frozen roll; a proxy counts as present where the body's rule says so."""
+    seats = attendance_of(meeting) if seats is None else seats
+    rule = rule_for(meeting.body.kind, meeting.body.region.code)
+    statuses = [seat.status for seat in seats]
+    present = statuses.count(Attendance.Status.PRESENT)
+    proxy = statuses.count(Attendance.Status.PROXY)
+    return Counts(expected=len(statuses), present=present + (proxy if rule.proxies_count else 0),
+                  excused=statuses.count(Attendance.Status.EXCUSED), proxy=proxy, proxies_count=rule.proxies_count)
+
+
+def seats_to_sign(meeting: Meeting) -> list[str]:
+    """The names for the signatures table of the minutes: the frozen roll once opened, else today's roll."""
+    seats = attendance_of(meeting)
+    if seats:
+        return [seat.name for seat in seats]
+    return [member.display_name for member in roll_of(meeting.body)]
+
+
+def meetings_for_step(user, matter: Matter, action: str) -> list[Meeting]:
+    """The meetings `user` may name for the deliberation step `action` of `matter`: closed meetings of
+    the right body that voted on it and were not used for one of its steps yet, newest first, each with
+    its counts (`counts_label`) so a meeting that missed its quorum is told apart."""
+    edge = matter_edge(action, matter.stage)
+    if not edge.bodies:
+        return []
+    rows = list(
+        meetings_visible_to(user)
+        .filter(status=MeetingStatus.CLOSED, body__kind__in=edge.bodies, agenda__matter=matter,
+                agenda__voted_at__isnull=False)
+        .exclude(matter_steps__matter=matter)
+        .distinct()
+    )
+    for meeting in rows:
+        counts = counts_of(meeting)
+        meeting.counts_label = f"应到 {counts.expected} 人，实到 {counts.present} 人"
+    return rows
+
+
+def steps_of(matter: Matter) -> QuerySet[MatterStep]:
+    """The steps `matter` took, in order, with their meetings."""
+    return matter.steps.select_related("meeting__body", "actor").order_by("seq")
+
+
+def sign_in_seat(user, meeting: Meeting) -> Attendance | None:
+    """The seat of the signed-in `user` on `meeting`'s frozen roll, if they have one."""
+    if not user.is_authenticated:
+        return None
+    return meeting.attendance.filter(member__account=user).first()
+
+
+def on_roll(user, meeting: Meeting) -> bool:
+    """Whether `user`'s account holds a current seat on the roll of `meeting`'s body."""
+    return user.is_authenticated and roll_of(meeting.body).filter(account=user).exists()
+
+
+def meeting_for_sign_in(pk: int) -> Meeting | None:
+    """The meeting a member opens from its sign-in link. Not scoped by region: members are not staff; the
+    page shows the meeting only to someone on its roll."""
+    return Meeting.objects.select_related("body__region").filter(pk=pk).first()

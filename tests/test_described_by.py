@@ -18,6 +18,8 @@ PAGES = [
     ("county", "/organisations/"),
     ("county", "/cases/"),
     ("community", "/cases/new/"),
+    ("community", "/meetings/new/"),
+    ("community", "/meetings/matters/new/"),
     (None, "/public/report/"),
 ]
 

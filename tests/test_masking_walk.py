@@ -138,6 +138,10 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         # A photo is sent as its own bytes with no text; no photo exists here, so the route answers 404.
         ("cases/", "attachment_id", [0]),
         ("reports/departments/", "pk", [o.department.pk]),
+        ("meetings/matters/", "pk", [o.matter.pk]),
+        ("meetings/", "pk", [o.meeting.pk]),
+        ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
+        ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only
         ("routing/cases/", "pk", [o.case.pk, o.difficulty.pk]),
         ("notifications/", "pk", [0]),
         ("public/track/", "code", [o.case.tracking_code, o.difficulty.tracking_code]),

@@ -180,7 +180,9 @@ class World:
         return text.format(**self.values)
 
     def data(self, row: Row) -> dict:
-        return {name: self.fill(value) if isinstance(value, str) else value for name, value in row.data.items()}
+        # Field names may name objects too (a form prefixed by its agenda item's id).
+        return {self.fill(name): self.fill(value) if isinstance(value, str) else value
+                for name, value in row.data.items()}
 
 
 @pytest.fixture(scope="module")
