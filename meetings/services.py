@@ -9,7 +9,6 @@ A member signs themself in with the account on their roll seat.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from cases.workflow import Status
 from core import audit
 from core.models import AuditEvent
 from core.services import record_create
+from core.text import IDEMPOTENCY_KEY, plain_text
 from organisations.models import Organisation, Person
 from regions.models import Region
 from regions.permissions import can_manage_region
@@ -46,9 +46,6 @@ from .selectors import task_organisations
 from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus, StaleVersion, matter_edge, meeting_edge
 
 TEXT_MAX_LENGTH = 5000
-# Markup is refused in texts that end up on public pages, never stored and rewritten.
-_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*>|javascript\s*:", re.IGNORECASE)
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 NO_PERMISSION = "您无权管理该区域的会议和议事"
 
 
@@ -68,15 +65,8 @@ def _require(actor, region: Region) -> None:
 
 def _text(errors: dict[str, str], name: str, value: str | None, *, label: str, required: bool = False,
           max_length: int = TEXT_MAX_LENGTH) -> str:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[name] = f"请填写{label}"
-    elif len(value) > max_length:
-        errors[name] = f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个字）"
-    elif _HTML.search(value):
-        errors[name] = f"{label}不能包含 HTML 标签或脚本，请只填写文字"
-    return value
+    """`core.text.plain_text` with the meetings' length limit unless another is given."""
+    return plain_text(errors, name, value, label=label, required=required, max_length=max_length)
 
 
 def _check(errors: dict[str, str]) -> None:
@@ -87,7 +77,7 @@ def _check(errors: dict[str, str]) -> None:
 def _key(errors: dict[str, str], key: str | None) -> str | None:
     if key is None or key == "":
         return None
-    if not _IDEMPOTENCY_KEY.fullmatch(key):
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         errors["idempotency_key"] = "幂等键须为 1–64 个可见 ASCII 字符"
     return key
 

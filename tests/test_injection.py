@@ -11,7 +11,7 @@ is fetched and checked:
 - exports: the cell holds the text as typed;
 - the database: no table lost a row and every table still answers.
 
-Case texts refuse HTML by design (`cases.services._base._text`): there the payloads with markup must get the
+Case texts refuse HTML by design (`core.text.plain_text`): there the payloads with markup must get the
 Chinese message on the page and the structured error in the API, and store nothing. Texts over a field's
 length limit are refused in Chinese too. Finally every list page and API list of the URLconf is fetched
 with the payloads in its search and filter parameters and must answer without a server error.
@@ -65,7 +65,7 @@ PAYLOADS: dict[str, str] = {
     "unicode": "\u202e\u200b甲乙\u200d\ufeff丙",
     "long": "长" * 5000,
 }
-# What cases refuse as HTML (cases.services._base._HTML); the rest of the payloads are plain text to them.
+# What cases refuse as HTML (core.text.HTML); the rest of the payloads are plain text to them.
 HTML_PAYLOADS = ("script", "img-onerror", "javascript-url")
 HTML_REFUSED = "不能包含 HTML 标签或脚本"
 TOO_LONG = "超过"  # 「…不能超过 100 个字」, 「确保该值不超过 100 个字符」

@@ -24,6 +24,7 @@ from accounts.models import Role, User
 from core import audit
 from core.db import retry_sqlite_locks
 from core.models import AuditEvent
+from core.text import IDEMPOTENCY_KEY, plain_text
 from regions.models import Level
 from workcalendar.limits import Deadline, TimeLimit
 from workcalendar.selectors import deadline_after
@@ -53,14 +54,8 @@ CASE_LEVELS = (Level.COMMUNITY, Level.GRID, Level.BUILDING)
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 10
 
-_HTML = re.compile(
-    r"<\s*/?\s*[a-zA-Z!?][^<>]*>"  # any tag, comment or declaration
-    r"|<\s*/?\s*(script|style|iframe|object|embed|svg|img|link|meta)\b"  # an unterminated dangerous tag
-    r"|javascript\s*:|on[a-z]+\s*=\s*[\"']",
-    re.IGNORECASE,
-)
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+_IDEMPOTENCY_KEY = IDEMPOTENCY_KEY
 logger = logging.getLogger("gongzhi.cases")
 
 # Photos of the current service call, as (storage name, bytes): written only once its transaction has
@@ -257,16 +252,8 @@ def _text(
     errors: dict[str, str], name: str, value: str | None, *, label: str, required: bool = False,
     max_length: int = TEXT_MAX_LENGTH,
 ) -> str:
-    """Plain text as entered, trimmed; HTML and scripts are refused, never stored or rewritten."""
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[name] = f"请填写{label}"
-    elif len(value) > max_length:
-        errors[name] = f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个字）"
-    elif _HTML.search(value):
-        errors[name] = f"{label}不能包含 HTML 标签或脚本，请只填写文字"
-    return value
+    """`core.text.plain_text`, with the case texts' length limit unless another is given."""
+    return plain_text(errors, name, value, label=label, required=required, max_length=max_length)
 
 
 def _own(errors: dict[str, str], name: str, obj, case: Case, label: str):
