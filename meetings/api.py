@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
 from ninja import Field, Query, Router, Schema, Status
 
 from cases.selectors import case_visible
@@ -81,13 +82,15 @@ class BodyListOut(Schema):
 
 def _body_out(body: Body) -> dict:
     return {"id": body.pk, "kind": body.kind, "kind_label": body.get_kind_display(), "name": body.name,
-            "region": region_ref(body.region), "members": selectors.roll_of(body).count()}
+            "region": region_ref(body.region), "members": body.member_count}
 
 
 @bodies_router.get("", response={200: BodyListOut, 400: ErrorOut})
 def list_bodies(request, cursor: str | None = cursor_param(), limit: int = limit_param()):
     """The bodies that meet in the caller's scope."""
-    page = paginate(selectors.bodies_visible_to(request.user), BY_ID, cursor=cursor, limit=limit)
+    current = Q(roll__archived_at__isnull=True, roll__left_on__isnull=True)
+    bodies = selectors.bodies_visible_to(request.user).annotate(member_count=Count("roll", filter=current))
+    page = paginate(bodies, BY_ID, cursor=cursor, limit=limit)
     return {"items": [_body_out(body) for body in page.rows], "next_cursor": page.next_cursor}
 
 
@@ -153,7 +156,7 @@ class MeetingListOut(Schema):
 
 
 def _meeting_out(meeting: Meeting) -> dict:
-    statuses = list(meeting.attendance.values_list("status", flat=True))
+    statuses = [seat.status for seat in meeting.attendance.all()]
     return {
         "id": meeting.pk, "title": meeting.title, "body": meeting.body_id, "body_name": meeting.body.name,
         "body_kind": meeting.body.kind, "scheduled_at": meeting.scheduled_at, "place": meeting.place,
@@ -164,7 +167,7 @@ def _meeting_out(meeting: Meeting) -> dict:
         "agenda": [
             {"id": item.pk, "order": item.order, "title": item.title, "matter": item.matter_id,
              "case": item.case_id, "follows_task": item.follows_task_id,
-             "tasks": [_task_out(task) for task in item.tasks.select_related("organisation")],
+             "tasks": [_task_out(task) for task in item.tasks.all()],
              "in_favour": item.in_favour, "against": item.against, "abstained": item.abstained,
              "resolution": mask_text(item.resolution)}
             for item in meeting.agenda.all()
@@ -188,7 +191,10 @@ def list_meetings(
     limit: int = limit_param(),
 ):
     """Meetings of the bodies in the caller's scope, by id."""
-    qs = selectors.meetings_visible_to(request.user).prefetch_related("agenda")
+    # One query per kind of row, whatever the page holds.
+    qs = selectors.meetings_visible_to(request.user).prefetch_related(
+        "attendance", "agenda", Prefetch("agenda__tasks", ResolutionTask.objects.select_related("organisation")),
+    )
     if body is not None:
         qs = qs.filter(body_id=body)
     if status:

@@ -205,3 +205,17 @@ def test_markup_in_a_disclosure_is_refused_with_a_field_error(api, council):
     response = step(api, record, "disclose_resolution", note="<img src=x onerror=alert(1)>")
     assert response.status_code == 400
     assert "HTML" in response.json()["error"]["fields"]["note"][0]
+
+
+def test_the_meeting_and_body_lists_take_the_same_queries_for_one_row_or_many(api, council,
+                                                                               django_assert_max_num_queries):
+    api.token("community")  # sign in outside the counted block
+    council.held(BodyKind.TWO_COMMITTEES)
+    with django_assert_max_num_queries(40) as one:
+        assert len(api.ok("community", "/api/v1/meetings")["items"]) == 1
+        api.ok("community", "/api/v1/bodies")
+    for _ in range(3):
+        council.held(BodyKind.PARTY_MEMBERS, council.matter(title="路灯"))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(api.ok("community", "/api/v1/meetings")["items"]) == 4
+        api.ok("community", "/api/v1/bodies")
