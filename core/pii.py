@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -107,9 +108,28 @@ _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
-def mask_text(text: str) -> str:
+HIDDEN_NUMBER = "（号码已隐去）"
+
+
+def mask_name(name: str) -> str:
+    """王**: keeps the family name (the first character) and hides the rest."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)
+
+
+def mask_text(text: str, *, public: bool = False, names: Iterable[str] = ()) -> str:
     """`text` with ID numbers, mobile and landline numbers masked: people write them anywhere (a case's
-    description, a matter's text), and free text is shown to more people than the record's own fields."""
+    description, a matter's text), and free text is shown to more people than the record's own fields.
+
+    For a page anyone may read (`public`), a number is hidden whole, with nothing of it left, and each of
+    `names` (the people a record knows of, e.g. a meeting's roll) is masked wherever it is written."""
+    if public:
+        text = _ID_NUMBER.sub(HIDDEN_NUMBER, text or "")
+        text = _LANDLINE.sub(HIDDEN_NUMBER, _MOBILE.sub(HIDDEN_NUMBER, text))
+        # Longest first, so a name that contains another is masked whole.
+        for name in sorted({n.strip() for n in names if len(n.strip()) > 1}, key=len, reverse=True):
+            text = text.replace(name, mask_name(name))
+        return text
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
     text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
     return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)

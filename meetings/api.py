@@ -73,6 +73,7 @@ class BodyOut(Schema):
     name: str
     region: RegionBrief
     members: int = Field(description="现有成员数")
+    minutes_public: bool = Field(description="会议纪要公开：居民端显示其已召开会议的公开摘要")
 
 
 class BodyListOut(Schema):
@@ -82,7 +83,8 @@ class BodyListOut(Schema):
 
 def _body_out(body: Body) -> dict:
     return {"id": body.pk, "kind": body.kind, "kind_label": body.get_kind_display(), "name": body.name,
-            "region": region_ref(body.region), "members": body.member_count}
+            "region": region_ref(body.region), "members": body.member_count,
+            "minutes_public": body.minutes_public}
 
 
 @bodies_router.get("", response={200: BodyListOut, 400: ErrorOut})

@@ -107,7 +107,38 @@ def public_disclosures(today=None) -> QuerySet[MatterStep]:
 
 def resolution_of(step: MatterStep) -> MatterStep | None:
     """The 决议 step of the disclosed matter, whose meeting's counts a 决议公开 shows."""
-    return step.matter.steps.filter(action="resolve").select_related("meeting").first()
+    return step.matter.steps.filter(action="resolve").select_related("meeting__body").first()
+
+
+def deliberations_of(step: MatterStep) -> QuerySet[MatterStep]:
+    """The steps the disclosed matter took before `step` (提议, 商议, 审议, 决议), in order, with their
+    meetings' bodies: the 公示 notice lists when and by whom it was decided."""
+    return (step.matter.steps.filter(seq__lt=step.seq).exclude(action__in=DISCLOSURE_ACTIONS)
+            .select_related("meeting__body").order_by("seq"))
+
+
+def disclosure_issuers(step: MatterStep) -> list[str]:
+    """Who issues the 公示 of `step`: the community's party organisation (as recorded) and its residents'
+    committee, which publish 四议两公开 together."""
+    region = step.matter.region
+    party = Organisation.objects.filter(region=region, kind=Organisation.Kind.COMMUNITY_PARTY,
+                                        archived_at__isnull=True).order_by("id").first()
+    return [name for name in (party.name if party else "", f"{region.name}居民委员会") if name]
+
+
+def people_on_rolls(meetings) -> list[str]:
+    """The names of the people (not the member organisations) on the frozen rolls of `meetings`: a public
+    page masks them wherever its text names them."""
+    return list(Attendance.objects.filter(meeting__in=meetings, member__person__isnull=False)
+                .values_list("name", flat=True).distinct())
+
+
+def public_meetings() -> QuerySet[Meeting]:
+    """Held meetings of the bodies whose minutes are public (`Body.minutes_public`), newest first: what
+    the residents' portal summarises. Not scoped: anyone may read them; other meetings do not exist there."""
+    return (Meeting.objects.filter(status=MeetingStatus.CLOSED, body__minutes_public=True,
+                                   body__archived_at__isnull=True)
+            .select_related("body__region").order_by("-scheduled_at", "-id"))
 
 
 # --------------------------------------------------------------------------------------------------

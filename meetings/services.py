@@ -43,7 +43,15 @@ from .models import (
 )
 from .rules import judge, rule_for
 from .selectors import task_organisations
-from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus, StaleVersion, matter_edge, meeting_edge
+from .workflow import (
+    DISCLOSURE_ACTIONS,
+    MINUTES_PUBLIC_KINDS,
+    BodyKind,
+    MeetingStatus,
+    StaleVersion,
+    matter_edge,
+    meeting_edge,
+)
 
 TEXT_MAX_LENGTH = 5000
 NO_PERMISSION = "您无权管理该区域的会议和议事"
@@ -95,9 +103,14 @@ def _claim(model, obj, expected_version: int):
 
 
 def body_create(*, actor, kind: str, name: str, region: Region, organisation: Organisation | None = None,
-                minutes_public: bool = False) -> Body:
-    """Set up a body that meets in `region` (a street's 联席会议, a community's 党员大会 …)."""
+                minutes_public: bool | None = None) -> Body:
+    """Set up a body that meets in `region` (a street's 联席会议, a community's 党员大会 …).
+
+    `minutes_public` (会议纪要公开: the portal shows its held meetings' summaries) defaults by kind,
+    `MINUTES_PUBLIC_KINDS`."""
     _require(actor, region)
+    if minutes_public is None:
+        minutes_public = kind in MINUTES_PUBLIC_KINDS
     return record_create(Body, actor=actor, kind=kind, name=name, region=region, organisation=organisation,
                          minutes_public=minutes_public)
 

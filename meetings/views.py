@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.qr import qr_data_uri
 from regions.models import Level
 from regions.permissions import can_manage_region
 from regions.selectors import regions_visible_to
@@ -147,10 +148,14 @@ def _render_meeting(request: HttpRequest, meeting: Meeting, *, bound=None, alert
             vote = bound if isinstance(bound, VoteForm) and bound.item.pk == item.pk else VoteForm(
                 meeting=meeting, item=item)
         items.append({"item": item, "vote": vote})
-    sign_in_url = request.build_absolute_uri(reverse("meetings:sign_in", args=[meeting.pk]))
+    # The sign-in address and its QR code, shown (and printed for the door) from the notice until it closes.
+    sign_in_url = ""
+    if meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN):
+        sign_in_url = request.build_absolute_uri(reverse("meetings:sign_in", args=[meeting.pk]))
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting, "seats": seats, "counts": selectors.counts_of(meeting, seats), "items": items,
         "action_forms": action_forms, "alert": alert, "sign_in_url": sign_in_url,
+        "sign_in_qr": qr_data_uri(sign_in_url) if sign_in_url else "",
         "is_open": meeting.status == MeetingStatus.OPEN, "statuses": Attendance.Status.choices,
     }, status=status)
 

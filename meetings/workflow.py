@@ -34,6 +34,14 @@ class BodyKind(models.TextChoices):
     HEARING = "hearing", "民情恳谈会"
 
 
+# Bodies whose meetings residents may read a summary of on the portal unless set otherwise: the
+# residents' own meetings and the open deliberations with them. The party's and the committees' meetings,
+# and the street's joint council of organisations, are internal by default.
+MINUTES_PUBLIC_KINDS = frozenset({
+    BodyKind.RESIDENTS_REPRESENTATIVES, BodyKind.RESIDENTS, BodyKind.AFFAIRS_COUNCIL, BodyKind.HEARING,
+})
+
+
 class MeetingStatus(models.TextChoices):
     SCHEDULED = "scheduled", "已通知"
     OPEN = "open", "进行中"

@@ -14,4 +14,7 @@ urlpatterns = [
     path("text-size/", views.text_size, name="text_size"),
     path("disclosures/", views.disclosures, name="disclosures"),
     path("disclosures/<int:pk>/", views.disclosure, name="disclosure"),
+    path("disclosures/<int:pk>/poster/", views.disclosure_poster, name="disclosure_poster"),
+    path("meetings/", views.meetings, name="meetings"),
+    path("meetings/<int:pk>/", views.meeting, name="meeting"),
 ]

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.models import DESCRIPTION_MAX_LENGTH, Kind
@@ -23,8 +24,17 @@ from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
 from core.pii import mask_text
+from core.qr import qr_data_uri
 from core.ratelimit import Verdict, tracking_hit
-from meetings.selectors import public_disclosures, resolution_of
+from meetings.selectors import (
+    counts_of,
+    deliberations_of,
+    disclosure_issuers,
+    people_on_rolls,
+    public_disclosures,
+    public_meetings,
+    resolution_of,
+)
 
 from .forms import RateForm, ReportForm, TrackForm
 from .preferences import portal_context, remember_text_size, safe_next
@@ -226,13 +236,26 @@ def text_size(request: HttpRequest) -> HttpResponse:
 DISCLOSURES_PER_PAGE = 20
 
 
-def _disclosure(step) -> dict[str, Any]:
-    """What a resident reads of one 公开: the matter, where, when, and the published text, masked."""
-    resolution = resolution_of(step) if step.action == "disclose_resolution" else None
+# The 公示 notice's heading by the 公开 it prints.
+POSTER_KINDS = {"disclose_resolution": "决议公示", "disclose_result": "实施结果公示"}
+
+
+def _public(text: str, names: list[str]) -> str:
+    return mask_text(text, public=True, names=names)
+
+
+def _disclosure(step, *, names: list[str] | None = None) -> dict[str, Any]:
+    """What a resident reads of one 公开: the matter, where, when, and the published text, with no phone or
+    ID number and the names of the people on its meetings' rolls masked."""
+    resolution = resolution_of(step)
+    if names is None:
+        names = people_on_rolls(step.matter.steps.values("meeting_id"))
     return {
-        "pk": step.pk, "label": step.label, "title": step.matter.title, "community": step.matter.region.name,
-        "public_from": step.public_from, "public_until": step.public_until, "text": mask_text(step.note),
-        "resolution": resolution,
+        "pk": step.pk, "label": step.label, "title": _public(step.matter.title, []),
+        "community": step.matter.region.name, "public_from": step.public_from, "public_until": step.public_until,
+        "text": _public(step.note, names),
+        "resolution": resolution if step.action == "disclose_resolution" else None,
+        "decided_by": resolution,
     }
 
 
@@ -241,14 +264,73 @@ def disclosures(request: HttpRequest) -> HttpResponse:
     """四议两公开公示栏: the resolutions and results on show, newest first."""
     page = Paginator(public_disclosures(), DISCLOSURES_PER_PAGE).get_page(request.GET.get("page"))
     return _render(request, "portal/disclosures.html", {
-        "page": page, "items": [_disclosure(step) for step in page.object_list],
+        "page": page, "items": [_disclosure(step, names=[]) for step in page.object_list],
     })
+
+
+def _shown_disclosure(pk: int):
+    return public_disclosures().filter(pk=pk).first()
 
 
 @require_safe
 def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     """One 公开 with its text and, for a resolution, the counts of the meeting that passed it."""
-    step = public_disclosures().filter(pk=pk).first()
+    step = _shown_disclosure(pk)
     if step is None:
         return _render(request, "portal/disclosure_gone.html", {}, status=404)
     return _render(request, "portal/disclosure.html", {"item": _disclosure(step)})
+
+
+def _poster_step(step) -> dict[str, Any]:
+    """One step of the decision as the notice lists it: what, when, at which body's meeting, and its counts."""
+    held = step.meeting
+    return {"label": step.label, "on": timezone.localtime(held.scheduled_at if held else step.created_at).date(),
+            "body": held.body.name if held else "社区党组织", "step": step}
+
+
+@require_safe
+def disclosure_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 公示 notice of one 公开 to print on A4 for the community's 公开栏: heading, content, how and when
+    it was decided with the resolving vote, the period, the issuers and date, and a QR code of this 公示
+    online. Only while it is on show, like its page."""
+    step = _shown_disclosure(pk)
+    if step is None:
+        return _render(request, "portal/disclosure_gone.html", {}, status=404)
+    item = _disclosure(step)
+    online = request.build_absolute_uri(reverse("portal:disclosure", args=[step.pk]))
+    return render(request, "portal/disclosure_poster.html", {
+        "item": item, "heading": f"{item['community']}“四议两公开”{POSTER_KINDS[step.action]}",
+        "steps": [_poster_step(done) for done in deliberations_of(step)], "issuers": disclosure_issuers(step),
+        "days": (step.public_until - step.public_from).days + 1, "online": online, "qr": qr_data_uri(online),
+    })
+
+
+MEETINGS_PER_PAGE = 20
+
+
+@require_safe
+def meetings(request: HttpRequest) -> HttpResponse:
+    """会议公开: the held meetings of the bodies whose minutes are public, newest first."""
+    page = Paginator(public_meetings(), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(request, "portal/meetings.html", {
+        "page": page, "rows": [{"meeting": meeting, "title": _public(meeting.title, [])} for meeting in page],
+    })
+
+
+@require_safe
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    """One held meeting's public summary: when, which body, the counts of its roll, each agenda item with its
+    vote and resolution; never who attended. Any other meeting is not found."""
+    shown = public_meetings().filter(pk=pk).first()
+    if shown is None:
+        return _render(request, "portal/meeting_gone.html", {}, status=404)
+    names = people_on_rolls([shown.pk])
+    items = [{
+        "order": item.order, "title": _public(item.title, names), "voted": item.voted,
+        "in_favour": item.in_favour, "against": item.against, "abstained": item.abstained,
+        "resolution": _public(item.resolution, names),
+    } for item in shown.agenda.order_by("order")]
+    return _render(request, "portal/meeting.html", {
+        "meeting": shown, "title": _public(shown.title, []), "summary": _public(shown.public_summary, names),
+        "counts": counts_of(shown), "items": items,
+    })

@@ -30,7 +30,9 @@ def test_a_resident_reads_a_disclosed_resolution_with_its_vote_and_no_personal_d
     assert page.status_code == 200
     html = page.content.decode()
     assert "经居民代表会议表决通过" in html
-    assert "13912345678" not in html and "610424199001011234" not in html and "139****5678" in html
+    # A public page hides a number whole: not even the masked remainder shows.
+    assert "13912345678" not in html and "610424199001011234" not in html and "5678" not in html
+    assert "（号码已隐去）" in html
     # The resolving meeting's counts: 6 representatives due, 6 present, all in favour.
     assert "应到</dt><dd>6 人" in html and "赞成</dt><dd>6 票" in html
     for seat in council.seats["residents_representatives"]:
