@@ -33,8 +33,8 @@ from .kpis import (
     region_report,
     running_counts,
 )
-from .periods import Period
-from .selectors import figures_for
+from .periods import QUARTER_NAMES, Period
+from .selectors import figures_for, joint_council_quarters_missed
 
 # The four rates the dashboard leads with, in display order.
 HEADLINE_RATES: tuple[tuple[str, str], ...] = (
@@ -215,6 +215,18 @@ def overdue_cases(region: Region, *, now: dt.datetime | None = None, limit: int 
     }
 
 
+def joint_councils_missed(region: Region, *, day: dt.date) -> list[dict[str, Any]]:
+    """Each quarter of the last four completed before `day` in which a street of the subtree held no
+    党建联席会议 (it sits every quarter): the street, the quarter and the day it should have sat by."""
+    rows = []
+    for street, first in joint_council_quarters_missed(region, day=day):
+        number = (first.month - 1) // 3 + 1
+        last = dt.date(first.year + (number == 4), number * 3 % 12 + 1, 1) - dt.timedelta(days=1)
+        rows.append({"street": street, "quarter": f"{first.year}年{QUARTER_NAMES[number - 1]}",
+                     "from": first.isoformat(), "due": last.isoformat()})
+    return rows
+
+
 def league_table(region: Region, period: Period, *, now: dt.datetime | None = None,
                  table: list[DepartmentRow] | None = None) -> list[dict[str, Any]]:
     """The departments that worked on cases in the region in the period, best first, with the four
@@ -259,6 +271,7 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
         "categories": category_counts(region, period, cells=cells),
         "hot_spots": hot_spots(region, period, now=now, cells=cells),
         "overdue": overdue_cases(region, now=now),
+        "joint_councils_missed": joint_councils_missed(region, day=figure_day),
         "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "mechanism": f.mechanism,
                      "value": values[f.key]} for f in FIGURES],
     }

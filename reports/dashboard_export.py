@@ -56,6 +56,11 @@ def _overdue(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
               r["days_overdue"]] for r in board.data["overdue"]["rows"]])
 
 
+def _councils(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return (["街道", "季度", "应召开期限"],
+            [[r["street"], r["quarter"], r["due"]] for r in board.data["joint_councils_missed"]])
+
+
 def _figures(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
     return (["机制", "指标", "数值", "单位"],
             [[f["mechanism"], f["label"], f["value"], f["unit"]] for f in board.data["figures"]])
@@ -68,6 +73,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Dashboard], tuple[list[str], list[list[
     "categories": ("问题分类", _categories),
     "hot_spots": ("热点分布", _hot_spots),
     "overdue": ("超期事项", _overdue),
+    "joint_councils": ("党建联席会议超期未开", _councils),
     "figures": ("三联三沉数据", _figures),
 }
 
