@@ -20,6 +20,7 @@ from itertools import product
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from api.tests.conftest import Api
@@ -27,7 +28,8 @@ from cases import services as case_services
 from cases.models import Case, Channel, Kind
 from core.validators import id_number_check_char
 from meetings import services as meeting_services
-from meetings.workflow import BodyKind
+from meetings.models import MatterStep
+from meetings.workflow import BodyKind, Stage
 from organisations import services as org_services
 from regions.models import Facility
 from tests.case_world import CaseWorld
@@ -119,6 +121,26 @@ def objects(tree, users) -> Objects:
     )
     meeting_services.meeting_transition(actor=staff, meeting=o.meeting, action="open",
                                         expected_version=o.meeting.version)
+    # A 居民代表会议 held (its minutes public) and a 决议公开 on show, their texts quoting her phone and
+    # ID number: the public pages print them.
+    quoted = f"李秀兰（{PERSON_PHONE}，{PERSON_ID}）"
+    representatives = meeting_services.body_create(actor=staff, kind=BodyKind.RESIDENTS_REPRESENTATIVES,
+                                                   name="东街社区居民代表会议", region=tree.east)
+    meeting_services.roll_member_add(actor=staff, body=representatives, person=o.person)
+    o.public_meeting, _ = meeting_services.meeting_schedule(
+        actor=staff, body=representatives, title="居民代表会议", scheduled_at=now + dt.timedelta(days=8),
+        agenda=[meeting_services.AgendaSpec(title=f"加装电梯，联系人{quoted}")],
+    )
+    o.public_meeting = meeting_services.meeting_transition(
+        actor=staff, meeting=o.public_meeting, action="open", expected_version=o.public_meeting.version)
+    o.public_meeting = meeting_services.meeting_transition(
+        actor=staff, meeting=o.public_meeting, action="close", expected_version=o.public_meeting.version,
+        minutes=f"会议记录 {quoted}", public_summary=f"会议摘要 {quoted}")
+    today = timezone.localdate()
+    o.disclosure = MatterStep.objects.create(  # arranged: a 决议公开 on show, without the meetings before it
+        matter=o.matter, seq=1, action="disclose_resolution", label="决议公开", from_stage=Stage.RESOLVED,
+        to_stage=Stage.RESOLUTION_DISCLOSED, note=f"决议公开 {quoted}", public_from=today,
+        public_until=today + dt.timedelta(days=30))
     return o
 
 
@@ -145,7 +167,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("routing/cases/", "pk", [o.case.pk, o.difficulty.pk]),
         ("notifications/", "pk", [0]),
         ("public/track/", "code", [o.case.tracking_code, o.difficulty.tracking_code]),
-        ("public/disclosures/", "pk", [0]),
+        ("public/disclosures/", "pk", [o.disclosure.pk, 0]),
+        ("public/meetings/", "pk", [o.public_meeting.pk, o.meeting.pk]),
         ("api/v1/regions/", "code", [o.tree.east.code]),
         ("api/v1/categories/", "code", [o.category.code]),
         ("api/v1/", "case_id", [o.case.pk, o.difficulty.pk]),
@@ -223,7 +246,8 @@ def test_the_walk_reaches_detail_pages_exports_and_api_records(objects):
                      f"/organisations/party-members/{o.member.pk}/edit/", "/organisations/party-members/export.xlsx",
                      f"/cases/{o.difficulty.pk}/", "/cases/export.xlsx", "/cases/handling/export.xlsx",
                      f"/api/v1/cases/{o.difficulty.pk}", f"/api/v1/party-members/{o.member.pk}",
-                     "/reports/dashboard/export/", f"/open311/v2/requests/{o.case.pk}.xml", "/public/"):
+                     "/reports/dashboard/export/", f"/open311/v2/requests/{o.case.pk}.xml", "/public/",
+                     f"/public/meetings/{o.public_meeting.pk}/", f"/public/disclosures/{o.disclosure.pk}/poster/"):
         assert expected in urls
 
 
@@ -270,14 +294,19 @@ def test_a_reveal_shows_the_value_so_the_walk_would_see_one(client, objects):
 
 def test_public_pages_show_no_personal_data_at_all(objects):
     visitor = Client()
-    seen, found = 0, {}
+    seen, found = [], {}
     for url in walk_urls(objects, public_only=True):
         cache.clear()
         response = visitor.get(url)
         assert response.status_code < 500, (url, response.status_code)
         if response.status_code == 200:
-            seen += 1
+            seen.append(url)
             if leaked := leaks(response, public_values()):
                 found[url] = leaked
     assert found == {}
-    assert seen >= 8
+    assert len(seen) >= 8
+    # The pages that print the texts quoting her phone and ID number were read, not skipped.
+    o = objects
+    for url in (f"/public/meetings/{o.public_meeting.pk}/", f"/public/disclosures/{o.disclosure.pk}/",
+                f"/public/disclosures/{o.disclosure.pk}/poster/"):
+        assert url in seen

@@ -29,8 +29,8 @@ from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from core.models import AuditEvent
 from meetings import services as meeting_services
-from meetings.models import AgendaItem
-from meetings.workflow import BodyKind
+from meetings.models import AgendaItem, MatterStep
+from meetings.workflow import BodyKind, Stage
 from notifications.models import Notification
 from notifications.services import notify
 from organisations import services as org_services
@@ -161,6 +161,8 @@ class World:
             task = meeting_services.task_assign(actor=admin, item=resolved, organisation=tree.east_party
                                                 if place == "east" else tree.north_party, title="制定方案",
                                                 working_days=5)
+            if place == "east":
+                values.update(World._public(tree, admin, matter))
             values.update({
                 f"task_{place}": task.pk,
                 f"body_{place}": body.pk, f"seat_{place}": seat.pk, f"meeting_{place}": meeting.pk,
@@ -168,6 +170,25 @@ class World:
                 f"matter_{place}": matter.pk, f"version_matter_{place}": matter.version,
             })
         return values
+
+    @staticmethod
+    def _public(tree, admin, matter) -> dict[str, object]:
+        """A 居民代表会议 (its minutes public) held, and a 决议公开 of `matter` on show."""
+        body = meeting_services.body_create(actor=admin, kind=BodyKind.RESIDENTS_REPRESENTATIVES,
+                                            name="东街社区居民代表会议", region=tree.east)
+        meeting_services.roll_member_add(actor=admin, body=body, person=org_services.person_create(
+            actor=None, name="东街居民代表", home_region=tree.east))
+        meeting, _ = meeting_services.meeting_schedule(
+            actor=admin, body=body, title="居民代表会议", scheduled_at=timezone.now() + dt.timedelta(days=10))
+        for action in ("open", "close"):
+            meeting = meeting_services.meeting_transition(actor=admin, meeting=meeting, action=action,
+                                                          expected_version=meeting.version, minutes="记录")
+        today = timezone.localdate()
+        disclosure = MatterStep.objects.create(  # arranged: on show, without the steps before it
+            matter=matter, seq=1, action="disclose_resolution", label="决议公开", from_stage=Stage.RESOLVED,
+            to_stage=Stage.RESOLUTION_DISCLOSED, note="决议内容", public_from=today,
+            public_until=today + dt.timedelta(days=30))
+        return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk}
 
     @staticmethod
     def _escalate(w: CaseWorld, case):
