@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from api.tests.conftest import Api
 from meetings import services
 from meetings.models import Body
 from meetings.workflow import BodyKind
@@ -77,3 +78,9 @@ def test_the_list_is_paged_newest_first(client, council, monkeypatch):
     assert "第 1 页，共 2 页" in first and f"{LIST}{held[0].pk}/" in second
     assert f"{LIST}{held[0].pk}/" not in first
     assert client.get(f"{LIST}?page=x").status_code == 200
+
+
+def test_the_api_says_which_bodies_have_public_minutes(client, council):
+    items = Api(client).ok("community", "/api/v1/bodies")["items"]
+    assert {item["name"]: item["minutes_public"] for item in items} == {
+        "东街社区两委会": False, "东街社区党员大会": False, "东街社区居民代表会议": True, "东街社区居民会议": True}
