@@ -4,7 +4,6 @@ body of fifteen seats whole on the page after it, with none of the console's nav
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +12,7 @@ from meetings import services
 from meetings.tests.conftest import Council
 from meetings.workflow import BodyKind
 from organisations import services as org_services
+from tests.browser.pdf import pdf_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,11 +24,6 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def pdf_pages(pdf: bytes) -> int:
-    """Pages of a PDF as Chromium writes it: one `/Type /Page` object per page (not the `/Pages` tree)."""
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
 def test_the_minutes_print_on_a4_with_the_signatures_whole_on_one_page(browser, live_server, tree, users, login):
