@@ -167,7 +167,7 @@ def _meeting_out(meeting: Meeting) -> dict:
         "present": statuses.count(Attendance.Status.PRESENT), "excused": statuses.count(Attendance.Status.EXCUSED),
         "proxies": statuses.count(Attendance.Status.PROXY),
         "agenda": [
-            {"id": item.pk, "order": item.order, "title": item.title, "matter": item.matter_id,
+            {"id": item.pk, "order": item.order, "title": mask_text(item.title), "matter": item.matter_id,
              "case": item.case_id, "follows_task": item.follows_task_id,
              "tasks": [_task_out(task) for task in item.tasks.all()],
              "in_favour": item.in_favour, "against": item.against, "abstained": item.abstained,

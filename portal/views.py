@@ -244,18 +244,23 @@ def _public(text: str, names: list[str]) -> str:
     return mask_text(text, public=True, names=names)
 
 
-def _disclosure(step, *, names: list[str] | None = None) -> dict[str, Any]:
-    """What a resident reads of one 公开: the matter, where, when, and the published text, with no phone or
-    ID number and the names of the people on its meetings' rolls masked."""
-    resolution = resolution_of(step)
-    if names is None:
-        names = people_on_rolls(step.matter.steps.values("meeting_id"))
+def _disclosure(step) -> dict[str, Any]:
+    """What a resident reads of one 公开 in the list: the matter, where and when."""
     return {
         "pk": step.pk, "label": step.label, "title": _public(step.matter.title, []),
         "community": step.matter.region.name, "public_from": step.public_from, "public_until": step.public_until,
-        "text": _public(step.note, names),
-        "resolution": resolution if step.action == "disclose_resolution" else None,
-        "decided_by": resolution,
+    }
+
+
+def _disclosure_read(step) -> dict[str, Any]:
+    """One 公开 read in full: besides the list's facts, the published text, with no phone or ID number and
+    the names of the people on its meetings' rolls masked, and the 决议 that decided it (`decided_by`; shown
+    as `resolution` on the page of a 决议公开)."""
+    decided_by = resolution_of(step)
+    names = people_on_rolls(step.matter.steps.values("meeting_id"))
+    return {
+        **_disclosure(step), "text": _public(step.note, names), "decided_by": decided_by,
+        "resolution": decided_by if step.action == "disclose_resolution" else None,
     }
 
 
@@ -264,7 +269,7 @@ def disclosures(request: HttpRequest) -> HttpResponse:
     """四议两公开公示栏: the resolutions and results on show, newest first."""
     page = Paginator(public_disclosures(), DISCLOSURES_PER_PAGE).get_page(request.GET.get("page"))
     return _render(request, "portal/disclosures.html", {
-        "page": page, "items": [_disclosure(step, names=[]) for step in page.object_list],
+        "page": page, "items": [_disclosure(step) for step in page.object_list],
     })
 
 
@@ -278,7 +283,7 @@ def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     step = _shown_disclosure(pk)
     if step is None:
         return _render(request, "portal/disclosure_gone.html", {}, status=404)
-    return _render(request, "portal/disclosure.html", {"item": _disclosure(step)})
+    return _render(request, "portal/disclosure.html", {"item": _disclosure_read(step)})
 
 
 def _poster_step(step) -> dict[str, Any]:
@@ -296,7 +301,7 @@ def disclosure_poster(request: HttpRequest, pk: int) -> HttpResponse:
     step = _shown_disclosure(pk)
     if step is None:
         return _render(request, "portal/disclosure_gone.html", {}, status=404)
-    item = _disclosure(step)
+    item = _disclosure_read(step)
     online = request.build_absolute_uri(reverse("portal:disclosure", args=[step.pk]))
     return render(request, "portal/disclosure_poster.html", {
         "item": item, "heading": f"{item['community']}“四议两公开”{POSTER_KINDS[step.action]}",

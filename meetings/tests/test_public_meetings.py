@@ -84,3 +84,13 @@ def test_the_api_says_which_bodies_have_public_minutes(client, council):
     items = Api(client).ok("community", "/api/v1/bodies")["items"]
     assert {item["name"]: item["minutes_public"] for item in items} == {
         "东街社区两委会": False, "东街社区党员大会": False, "东街社区居民代表会议": True, "东街社区居民会议": True}
+
+
+def test_the_list_reads_a_fixed_number_of_queries(client, council, django_assert_max_num_queries):
+    council.held(BodyKind.RESIDENTS)
+    with django_assert_max_num_queries(20) as one:
+        client.get(LIST)
+    for _ in range(3):
+        council.held(BodyKind.RESIDENTS_REPRESENTATIVES)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(LIST).content.decode().count('class="case-item"') == 4
