@@ -21,6 +21,7 @@ from accounts.models import Role, User
 from conftest import PASSWORD
 from meetings import services
 from meetings.tests.conftest import Council
+from meetings.tests.qr import decoded_qr
 from meetings.workflow import BodyKind
 from organisations import services as org_services
 
@@ -74,7 +75,11 @@ def hold(page, live_server, council: Council, kind: str, *, present: int, member
     expect(page.locator('[data-count="expected"]')).to_have_text(str(body.roll.count()))
     ticked = present
     if member_phone is not None:
-        sign_in_url = page.locator("[data-sign-in-url]").inner_text().strip()
+        # The member scans the QR code shown at the door: the image, decoded, is the address printed under it.
+        qr = page.locator("[data-sign-in-qr]")
+        assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 0
+        (sign_in_url,) = decoded_qr(page.content())
+        assert sign_in_url == page.locator("[data-sign-in-url]").inner_text().strip()
         member_phone.goto(sign_in_url)
         button = member_phone.get_by_role("button", name=re.compile("签到$"))
         box = button.bounding_box()
@@ -184,4 +189,9 @@ def test_one_matter_through_all_six_steps(browser, live_server, tree, users):
     both = "\n".join(texts.values())
     assert "电梯已于本月安装完成并通过验收" in both and "同意3号楼加装电梯" in both
     assert "应到" in both and "赞成" in both
+    # From the last one read, the notice to print for the 公开栏, and the 居民代表会议 among the public meetings.
+    resident.get_by_role("link", name="打印公示（A4）").click()
+    expect(resident.locator("[data-poster-title]")).to_contain_text("东街社区“四议两公开”")
+    resident.goto(f"{live_server.url}/public/meetings/")
+    expect(resident.get_by_role("link", name=re.compile("居民代表会议"))).to_have_count(1)
     assert errors == []
