@@ -224,17 +224,17 @@ class Proposal:
     escalates: bool
 
     @property
-    def reason_labels(self) -> list[str]:
-        return [PROPOSAL_REASONS[reason] for reason in self.reasons]
+    def reason_labels(self) -> list[tuple[str, str]]:
+        """(code, label) of each reason."""
+        return [(reason, PROPOSAL_REASONS[reason]) for reason in self.reasons]
 
 
 def proposal_period_start(meeting: Meeting) -> dt.datetime:
-    """Where the period of `meeting` begins: the body's previous sitting (a meeting opened before this one
-    is due), or PROPOSAL_PERIOD before it when the body has not sat yet."""
+    """Where the period of `meeting` begins: when the body last sat (the latest meeting of it opened before
+    this one is due), or PROPOSAL_PERIOD before this meeting when the body has not sat yet."""
     previous = (
-        Meeting.objects.filter(body_id=meeting.body_id, scheduled_at__lt=meeting.scheduled_at,
-                               status__in=(MeetingStatus.OPEN, MeetingStatus.CLOSED))
-        .exclude(pk=meeting.pk).order_by("-scheduled_at").values_list("scheduled_at", flat=True).first()
+        Meeting.objects.filter(body_id=meeting.body_id, opened_at__lte=meeting.scheduled_at)
+        .exclude(pk=meeting.pk).order_by("-opened_at").values_list("opened_at", flat=True).first()
     )
     return previous or meeting.scheduled_at - PROPOSAL_PERIOD
 
