@@ -352,17 +352,16 @@ class ProposalOut(Schema):
 class ProposalListOut(Schema):
     items: list[ProposalOut]
     next_cursor: str | None
-    since: dt.datetime = Field(description="民意征求窗口问题的起算时间：该机构上次开会，或三个月前")
 
 
 @router.get("/{meeting_id}/proposals", response={200: ProposalListOut, 400: ErrorOut, 404: ErrorOut})
 def list_proposals(request, meeting_id: int, cursor: str | None = cursor_param(), limit: int = limit_param()):
     """系统建议议题: the cases proposed for the meeting's agenda in the body's region, by id, each with its
-    reasons; none once the meeting is closed or cancelled. Add one with `POST /meetings/{id}/agenda`."""
+    reasons (the window's problems since the body last sat, or the last three months); none once the meeting
+    is closed or cancelled. Add one with `POST /meetings/{id}/agenda`."""
     meeting = _meeting(request, meeting_id)
-    since = selectors.proposal_period_start(meeting)
     if meeting.status not in selectors.TAKES_CASES:
-        return {"items": [], "next_cursor": None, "since": since}
+        return {"items": [], "next_cursor": None}
     page = paginate(selectors.agenda_proposals(request.user, meeting), BY_ID, cursor=cursor, limit=limit)
     items = []
     for case in page.rows:
@@ -373,7 +372,7 @@ def list_proposals(request, meeting_id: int, cursor: str | None = cursor_param()
             "finish_due": case.finish_due, "escalates": proposal.escalates,
             "reasons": [{"code": code, "label": label} for code, label in proposal.reason_labels],
         })
-    return {"items": items, "next_cursor": page.next_cursor, "since": since}
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 class TaskIn(Schema):
