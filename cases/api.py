@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from accounts.models import User
 from categories.models import UrgencyLevel
@@ -211,7 +211,7 @@ class TransitionIn(Schema):
     reply: str = ""
     result: str = ""
     comment: str = ""
-    meeting: str = ""
+    meeting: int | str = Field("", description="提交会议：会议 id（列入其议程），或会议类型")
     decision: str = ""
     reasons: list[str] = []
     organisations: list[int] = []

@@ -24,7 +24,7 @@ from regions.forms import RegionChoiceField, RegionCodeFilterMixin
 from regions.models import Level, Region
 from regions.selectors import regions_visible_to, scope_root
 
-from . import selectors
+from . import selectors, services
 from .models import (
     Assignment,
     AssignmentRole,
@@ -569,11 +569,23 @@ class RateForm(ActionForm):
 
 
 class EscalateForm(ActionForm):
+    """提交会议: a meeting not yet held over the case's region (the case goes on its agenda), or, before any
+    meeting is set, the kind of meeting."""
+
     action = "escalate"
     meeting = forms.ChoiceField(
-        label="提交会议", choices=[("", "请选择"), *Meeting.choices], error_messages={"required": "请选择会议"},
+        label="提交会议", choices=[("", "请选择"), *Meeting.choices],
+        error_messages={"required": "请选择会议", "invalid_choice": "所选会议已不能提交，请刷新页面后重新选择"},
     )
     note = _note("上会说明")
+
+    def setup(self) -> None:
+        meetings = [(str(pk), label) for pk, label in services.escalation_meetings(self.user, self.case)]
+        if meetings:
+            self.fields["meeting"].choices = [
+                ("", "请选择"), ("列入会议议程", meetings), ("尚未确定具体会议，按会议类型", list(Meeting.choices)),
+            ]
+            self.fields["meeting"].help_text = "选择具体会议时，事项列入该会议议程"
 
 
 class ResumeForm(ActionForm):

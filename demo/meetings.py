@@ -5,6 +5,11 @@
 - 东街社区 has its 两委会, 党员大会 and 居民代表会议 with their rolls, and major matters at every stage of
   四议两公开: one at each stage, one whose 党员大会 missed its quorum and was held again, and one whose
   proposal and consultation were taken together (书记、主任一肩挑).
+- 问题联解: every community's 民情议事会 sits once a month over the last year, and each of the 283 problems
+  taken in at the community's 民意征求窗口 is on the agenda of its first sitting a day or more after the
+  intake, voted with its resolution; the latest wait on the agenda of the next sitting, on notice. They are
+  put before the meeting to be heard (`case_to_agenda(escalate=False)`): a problem keeps the course the
+  cases step wrote for it, so no case is reopened or escalated again and the cases' figures stay as they are.
 
 Idempotent: bodies are found by name in their region, meetings and matters by a fixed idempotency key;
 a second run writes nothing. The past is written with the cases' `DemoClock`.
@@ -17,16 +22,20 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import User
+from cases.models import Assignment, AssignmentRole, Case, Channel
+from cases.workflow import Status
 from meetings import services
-from meetings.models import Body, Matter, Meeting
+from meetings.models import AgendaItem, Body, Matter, Meeting
 from meetings.workflow import BodyKind, Stage
 from organisations.models import Organisation, PartyMember, Person
 from regions.models import Level, Region
 from reports.selectors import last_quarters
 
+from .cases import KEY_PREFIX as CASE_KEY_PREFIX
 from .cases import DemoClock
 
 KEY_PREFIX = "demo-2026"
@@ -58,6 +67,13 @@ DISCLOSURES = {
     "disclose_resolution": "决议公开：{title}经居民代表会议表决通过，现予公开。",
     "disclose_result": "实施结果公开：{title}已实施完毕，资金使用情况见附表。",
 }
+# 民情议事会: a sitting every AFFAIRS_EVERY over the last AFFAIRS_SITTINGS, and the next one on notice.
+AFFAIRS_SITTINGS = 12
+AFFAIRS_EVERY = dt.timedelta(days=30)
+AFFAIRS_ROLL = 9
+AFFAIRS_NEXT = dt.timedelta(days=7)
+# A problem goes on the agenda of the first sitting at least this long after it was taken in.
+AFFAIRS_LEAD_TIME = dt.timedelta(days=1)
 MEETING_OF = {"consult": BodyKind.TWO_COMMITTEES, "review": BodyKind.PARTY_MEMBERS,
               "resolve": BodyKind.RESIDENTS_REPRESENTATIVES}
 
@@ -195,10 +211,106 @@ class Loader:
                     merged=story == "merged" and action == "propose",
                 )
 
+    def affairs_councils(self) -> None:
+        """Each community's 民情议事会 and its sittings, with the problems of its 民意征求窗口 on their agendas."""
+        heard = set(AgendaItem.objects.filter(case__isnull=False).values_list("case_id", flat=True))
+        window = [
+            case for case in Case.objects.filter(channel=Channel.OPINION_WINDOW,
+                                                 idempotency_key__startswith=f"{CASE_KEY_PREFIX}-P-")
+            .select_related("region").prefetch_related(self._leads()).order_by("received_at", "id")
+            if case.pk not in heard
+        ]
+        by_community: dict[str, list[Case]] = {}
+        for case in window:
+            by_community.setdefault(case.region.code[:12], []).append(case)
+        for community in Region.objects.filter(level=Level.COMMUNITY).order_by("code"):
+            party = Organisation.objects.filter(region=community, kind=Organisation.Kind.COMMUNITY_PARTY).first()
+            body, fresh = self.body(BodyKind.AFFAIRS_COUNCIL, f"{community.name}民情议事会", community,
+                                    organisation=party)
+            if fresh:
+                for person in Person.objects.filter(home_region__code__startswith=community.code).order_by("id")[
+                        :AFFAIRS_ROLL]:
+                    self.seat(body, person=person)
+            today = timezone.localtime(self.now).date()
+            sittings = [self.at(today - AFFAIRS_EVERY * back, 15) for back in range(AFFAIRS_SITTINGS, 0, -1)]
+            pending = by_community.get(community.code, [])
+            for n, moment in enumerate(sittings, start=1):
+                due = [case for case in pending if case.received_at + AFFAIRS_LEAD_TIME <= moment]
+                pending = [case for case in pending if case not in due]
+                self.sit(body, f"{KEY_PREFIX}-affairs-{community.code}-{n:02d}", moment, due)
+            self.sit(body, f"{KEY_PREFIX}-affairs-{community.code}-next", self.at(today + AFFAIRS_NEXT, 15), pending,
+                     held=False)
+
+    @staticmethod
+    def _leads() -> Prefetch:
+        return Prefetch("assignments", to_attr="leads", queryset=Assignment.objects.filter(
+            role=AssignmentRole.LEAD).select_related("organisation").order_by("-id"))
+
+    @staticmethod
+    def resolution(case: Case) -> str:
+        """What the 民情议事会 resolved on a problem, by how the problem went."""
+        if case.status == Status.REJECTED:
+            return "经议事，该问题不属于社区受理范围，由社区向反映人做好解释并引导通过其他渠道解决。"
+        if case.status == Status.MERGED:
+            return "与已收集的同一问题合并办理，办理结果一并向反映人反馈。"
+        lead = next((a.organisation for a in case.leads if a.organisation_id), None)
+        who = lead.name if lead is not None else "承办单位"
+        return f"由{who}按期办结，社区跟踪督办并向居民反馈办理结果。"
+
+    def sit(self, body: Body, key: str, moment: dt.datetime, cases: list[Case], *, held: bool = True) -> None:
+        """A sitting of the 民情议事会 at `moment` with `cases` before it to be heard; when `held`, opened,
+        signed in, each problem voted with its resolution, and closed; else on notice for later."""
+        if not cases and not held:
+            return
+        noticed = min(moment - dt.timedelta(days=3), self.now - dt.timedelta(minutes=5))
+        self.clock.moment = noticed
+        local = timezone.localtime(moment)
+        title = f"{body.name}（{local:%Y年%m月}）"
+        meeting, created = services.meeting_schedule(
+            actor=self.admin, body=body, title=title, scheduled_at=moment, place="社区党群服务中心议事厅",
+            agenda=[services.AgendaSpec(title="民意征求窗口收集问题办理情况通报")], idempotency_key=key,
+        )
+        if not created:
+            return
+        self.created["meeting"] += 1
+        for case in cases:
+            self.clock.moment = min(max(noticed, case.received_at + dt.timedelta(minutes=30)),
+                                    self.now - dt.timedelta(minutes=1))
+            services.case_to_agenda(actor=self.admin, meeting=meeting, case=case, escalate=False,
+                                    note="民意征求窗口收集的问题，第一时间提交议事")
+            self.created["agenda_item"] += 1
+        if not held:
+            return
+        self.clock.moment = moment
+        meeting = services.meeting_transition(actor=self.admin, meeting=meeting, action="open",
+                                              expected_version=meeting.version)
+        seats = list(meeting.attendance.order_by("id"))
+        self.clock.moment = moment + dt.timedelta(minutes=5)
+        for seat in seats[:-1]:
+            services.attendance_mark(actor=self.admin, meeting=meeting, member=seat.member, status="present")
+        for seat in seats[-1:]:
+            services.attendance_mark(actor=self.admin, meeting=meeting, member=seat.member, status="excused")
+        present = max(len(seats) - 1, 0)
+        items = {item.case_id: item for item in meeting.agenda.filter(case__isnull=False)}
+        for minutes, case in enumerate(cases, start=10):
+            self.clock.moment = moment + dt.timedelta(minutes=minutes)
+            meeting.refresh_from_db()
+            services.vote_record(actor=self.admin, meeting=meeting, item=items[case.pk],
+                                 expected_version=meeting.version, in_favour=present, against=0, abstained=0,
+                                 resolution=self.resolution(case))
+        meeting.refresh_from_db()
+        self.clock.moment = moment + dt.timedelta(minutes=15 + len(cases))
+        services.meeting_transition(
+            actor=self.admin, meeting=meeting, action="close", expected_version=meeting.version,
+            minutes=f"{title}：通报民意征求窗口收集问题 {len(cases)} 件，逐件议定办理意见。",
+            public_summary=f"{title}已召开，议定民意征求窗口收集问题 {len(cases)} 件。",
+        )
+
     def run(self) -> Counter:
         with self.clock.installed():
             self.joint_councils()
             self.community()
+            self.affairs_councils()
         return self.created
 
 

@@ -3,7 +3,8 @@ the rest of /api/v1/.
 
 - `GET /bodies`, `GET /meetings`, `POST /meetings`, `GET /meetings/{id}`,
   `POST /meetings/{id}/transitions` (`open`, `close`, `cancel`), `POST /meetings/{id}/attendance`,
-  `POST /meetings/{id}/votes`;
+  `POST /meetings/{id}/votes`, `GET /meetings/{id}/proposals` (the cases the system proposes for the
+  agenda, each with its reasons), `POST /meetings/{id}/agenda` (a case onto the agenda, escalated or heard);
 - `GET /matters`, `POST /matters`, `GET /matters/{id}`, `POST /matters/{id}/transitions`
   (`{"action", "version", "meeting"}`): a jump the table forbids answers 400 `transition_not_allowed`, a
   missed quorum 400 `quorum_not_met`, a vote that did not carry 400 `not_adopted`, a stale version 409
@@ -23,6 +24,8 @@ from django.db.models import Count, Prefetch, Q
 from ninja import Field, Query, Router, Schema, Status
 
 from cases.selectors import case_visible
+from cases.workflow import StaleVersion as CaseStaleVersion
+from cases.workflow import TransitionNotAllowed
 from core.api.errors import ApiError, not_found
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RegionBrief, region_ref
@@ -48,9 +51,9 @@ def _service_errors() -> Iterator[None]:
     """The services' refusals in the API's error shape."""
     try:
         yield
-    except StaleVersion as exc:
+    except (StaleVersion, CaseStaleVersion) as exc:
         raise ApiError(409, "stale_version", str(exc)) from exc
-    except StepNotAllowed as exc:
+    except (StepNotAllowed, TransitionNotAllowed) as exc:
         raise ApiError(400, "transition_not_allowed", str(exc)) from exc
     except services.MatterRefused as exc:
         raise ApiError(400, exc.code, exc.message) from exc
@@ -315,6 +318,7 @@ def record_vote(request, meeting_id: int, payload: VoteIn):
 class CaseToAgendaIn(Schema):
     case: int = Field(ge=1, description="事项 id")
     note: str = Field("", max_length=2000, description="上会说明")
+    escalate: bool = Field(True, description="true：提交会议（上会）；false：列入议程听取民意，事项办理进程不变")
 
 
 @router.post("/{meeting_id}/agenda", response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
@@ -325,8 +329,52 @@ def add_case_to_agenda(request, meeting_id: int, payload: CaseToAgendaIn):
     if case is None:
         raise ApiError(400, "invalid", "请求参数不正确", {"case": ["事项不存在或无权访问"]})
     with _service_errors():
-        services.case_to_agenda(actor=request.user, meeting=meeting, case=case, note=payload.note)
+        services.case_to_agenda(actor=request.user, meeting=meeting, case=case, note=payload.note,
+                                escalate=payload.escalate)
     return _meeting_out(meeting)
+
+
+class ProposalReasonOut(Schema):
+    code: str = Field(description="overdue、returned_twice、unsatisfied_twice 或 opinion_window")
+    label: str
+
+
+class ProposalOut(Schema):
+    case: int = Field(description="事项 id")
+    tracking_code: str
+    title: str
+    status: str
+    region: RegionBrief
+    received_at: dt.datetime
+    finish_due: dt.datetime | None
+    reasons: list[ProposalReasonOut]
+    escalates: bool = Field(description="列入议程时是否提交会议（上会）；否则列入议程听取（escalate=false）")
+
+
+class ProposalListOut(Schema):
+    items: list[ProposalOut]
+    next_cursor: str | None
+
+
+@router.get("/{meeting_id}/proposals", response={200: ProposalListOut, 400: ErrorOut, 404: ErrorOut})
+def list_proposals(request, meeting_id: int, cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """系统建议议题: the cases proposed for the meeting's agenda in the body's region, by id, each with its
+    reasons (the window's problems since the body last sat, or the last three months); none once the meeting
+    is closed or cancelled. Add one with `POST /meetings/{id}/agenda`."""
+    meeting = _meeting(request, meeting_id)
+    if meeting.status not in selectors.TAKES_CASES:
+        return {"items": [], "next_cursor": None}
+    page = paginate(selectors.agenda_proposals(request.user, meeting), BY_ID, cursor=cursor, limit=limit)
+    items = []
+    for case in page.rows:
+        proposal = selectors.proposal_of(meeting, case)
+        items.append({
+            "case": case.pk, "tracking_code": case.tracking_code, "title": mask_text(case.title),
+            "status": case.status, "region": region_ref(case.region), "received_at": case.received_at,
+            "finish_due": case.finish_due, "escalates": proposal.escalates,
+            "reasons": [{"code": code, "label": label} for code, label in proposal.reason_labels],
+        })
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 class TaskIn(Schema):

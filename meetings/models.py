@@ -181,6 +181,8 @@ class AgendaItem(models.Model):
         "cases.Case", verbose_name="提交会议的事项", null=True, blank=True, on_delete=models.PROTECT,
         related_name="agenda_items",
     )
+    # A case put before the meeting to be heard (民意), not taken up by it: the case keeps its course.
+    heard = models.BooleanField("听取民意（未上会）", default=False)
     # A task of an earlier resolution, not yet done, back on the body's agenda by itself.
     follows_task = models.ForeignKey(
         "ResolutionTask", verbose_name="督办任务", null=True, blank=True, on_delete=models.PROTECT,

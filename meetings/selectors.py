@@ -3,18 +3,24 @@ what sits in their subtree, and nothing else exists for them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cases.models import Assignment, Case, Channel, Rating, RatingResult
+from cases.selectors import cases_visible_to
+from cases.workflow import OPEN_STATUSES, Status, is_allowed
 from core.roles import REGION_STAFF_ROLES
 from organisations.models import Organisation
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import Attendance, Body, Matter, MatterStep, Meeting, ResolutionTask, RollMember
+from .models import AgendaItem, Attendance, Body, Matter, MatterStep, Meeting, ResolutionTask, RollMember
 from .rules import rule_for
 from .workflow import (
+    CASE_MEETING_OF,
     DISCLOSURE_ACTIONS,
     MeetingStatus,
     matter_allowed_actions,
@@ -222,3 +228,122 @@ def meeting_for_sign_in(pk: int) -> Meeting | None:
     """The meeting a member opens from its sign-in link. Not scoped by region: members are not staff; the
     page shows the meeting only to someone on its roll."""
     return Meeting.objects.select_related("body__region").filter(pk=pk).first()
+
+
+# --------------------------------------------------------------------------------------------------
+# Cases for the agenda: what the system proposes, and the meetings a case may be put before
+# --------------------------------------------------------------------------------------------------
+
+PROPOSAL_REASONS = {
+    "overdue": "超期未办结",
+    "returned_twice": "两个单位退回",
+    "unsatisfied_twice": "居民两次评价不满意",
+    "opinion_window": "民意征求窗口收集",
+}
+# The period of the window's problems when the body has not sat before: about the last three months.
+PROPOSAL_PERIOD = dt.timedelta(days=91)
+TAKES_CASES = (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A case the system proposes for a meeting's agenda, with why, and whether adding it escalates it
+    (上会: the body takes cases and the case may go to a meeting) or puts it before the meeting to be heard."""
+
+    case: Case
+    reasons: tuple[str, ...]
+    escalates: bool
+
+    @property
+    def reason_labels(self) -> list[tuple[str, str]]:
+        """(code, label) of each reason."""
+        return [(reason, PROPOSAL_REASONS[reason]) for reason in self.reasons]
+
+
+def proposal_period_start(meeting: Meeting) -> dt.datetime:
+    """Where the period of `meeting` begins: when the body last sat (the latest meeting of it opened before
+    this one is due), or PROPOSAL_PERIOD before this meeting when the body has not sat yet."""
+    previous = (
+        Meeting.objects.filter(body_id=meeting.body_id, opened_at__lte=meeting.scheduled_at)
+        .exclude(pk=meeting.pk).order_by("-opened_at").values_list("opened_at", flat=True).first()
+    )
+    return previous or meeting.scheduled_at - PROPOSAL_PERIOD
+
+
+def agenda_proposals(user, meeting: Meeting, *, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """The cases the system proposes for `meeting`'s agenda, in the body's region and `user`'s scope: open
+    cases past their deadline, returned by two bodies or rated 不满意 twice, and the problems taken in at the
+    民意征求窗口 since the body's previous sitting that are not ended yet (a window problem already answered
+    and closed was dealt with; one refused or merged is the case it repeats). Cases already on the meeting's
+    agenda are left out. One query; each row carries what `proposal_of` reads."""
+    now = now or timezone.now()
+    since = proposal_period_start(meeting)
+    returned = (
+        Assignment.objects.filter(case=OuterRef("pk"), returned_at__isnull=False).values("case")
+        .annotate(n=Count("organisation", distinct=True) + Count("facility", distinct=True)
+                  + Count("party_member", distinct=True))
+        .values("n")
+    )
+    unsatisfied = (
+        Rating.objects.filter(case=OuterRef("pk"), result=RatingResult.UNSATISFIED).values("case")
+        .annotate(n=Count("id")).values("n")
+    )
+    window = Q(channel=Channel.OPINION_WINDOW, received_at__gte=since)
+    overdue = Q(finish_due__lt=now)
+    on_agenda = AgendaItem.objects.filter(meeting_id=meeting.pk, case__isnull=False).values("case_id")
+    return (
+        cases_visible_to(user)
+        .filter(subtree_q(meeting.body.region, "region__"), status__in=OPEN_STATUSES)
+        .exclude(pk__in=on_agenda)
+        .annotate(
+            returned_bodies=Coalesce(Subquery(returned, output_field=IntegerField()), 0),
+            unsatisfied_ratings=Coalesce(Subquery(unsatisfied, output_field=IntegerField()), 0),
+            proposed_overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
+            proposed_window=ExpressionWrapper(window, output_field=BooleanField()),
+        )
+        .filter(overdue | Q(returned_bodies__gte=2) | Q(unsatisfied_ratings__gte=2) | window)
+    )
+
+
+def escalates_onto(meeting: Meeting, case: Case) -> bool:
+    """Whether putting `case` on `meeting`'s agenda escalates it (上会): the body takes cases up and the case
+    is escalated already or may be; otherwise the case is put before the meeting to be heard, keeping its
+    course (a problem not yet classified, one already answered)."""
+    return meeting.body.kind in CASE_MEETING_OF and (
+        case.status == Status.ESCALATED or is_allowed("escalate", case.status)
+    )
+
+
+def proposal_of(meeting: Meeting, case: Case) -> Proposal:
+    """A row of `agenda_proposals` with its reasons, in the order of PROPOSAL_REASONS."""
+    flags = {
+        "overdue": case.proposed_overdue,
+        "returned_twice": case.returned_bodies >= 2,
+        "unsatisfied_twice": case.unsatisfied_ratings >= 2,
+        "opinion_window": case.proposed_window,
+    }
+    return Proposal(case=case, reasons=tuple(reason for reason, flag in flags.items() if flag),
+                    escalates=escalates_onto(meeting, case))
+
+
+def meetings_taking_case(user, case: Case) -> list[Meeting]:
+    """The meetings `user` may put `case` before to be taken up (上会): not yet closed, of a body that takes
+    cases over the case's region, without the case on their agenda yet; soonest first."""
+    code = case.region.code
+    over = [code[:length] for length in range(6, len(code) + 1, 3)]
+    return list(
+        meetings_visible_to(user)
+        .filter(status__in=TAKES_CASES, body__kind__in=list(CASE_MEETING_OF), body__region__code__in=over,
+                body__archived_at__isnull=True)
+        .exclude(agenda__case=case)
+        .order_by("scheduled_at", "id")
+    )
+
+
+def escalation_choices(user, case: Case) -> list[tuple[int, str]]:
+    """`meetings_taking_case` as the case page's choices: (id, "title（body，time）")."""
+    choices = []
+    for meeting in meetings_taking_case(user, case):
+        when = timezone.localtime(meeting.scheduled_at)
+        choices.append((meeting.pk, f"{meeting.title}（{meeting.body.name}，{when:%Y-%m-%d %H:%M}）"))
+    return choices

@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from cases.models import Case
 from cases.services import case_escalate
-from cases.workflow import Status
+from cases.workflow import Status, is_allowed
 from core import audit
 from core.models import AuditEvent
 from core.services import record_create
@@ -42,8 +43,9 @@ from .models import (
     TaskMilestone,
 )
 from .rules import judge, rule_for
-from .selectors import task_organisations
+from .selectors import meetings_taking_case, task_organisations
 from .workflow import (
+    CASE_MEETING_OF,
     DISCLOSURE_ACTIONS,
     MINUTES_PUBLIC_KINDS,
     BodyKind,
@@ -429,40 +431,53 @@ def matter_transition(*, actor, matter: Matter, action: str, expected_version: i
 # Cases on the agenda, and the tasks of a resolution
 # --------------------------------------------------------------------------------------------------
 
-# The case workflow's meeting types, by the body whose meeting takes up the case (上会).
-CASE_MEETING_OF = {
-    BodyKind.STREET_JOINT_COUNCIL: "joint_meeting",
-    BodyKind.CO_BUILDING_COUNCIL: "joint_meeting",
-    BodyKind.RESIDENTS_REPRESENTATIVES: "residents_representatives",
-    BodyKind.RESIDENTS: "residents_representatives",
-    BodyKind.PARTY_MEMBERS: "party_members",
-}
-
-
 @transaction.atomic
-def case_to_agenda(*, actor, meeting: Meeting, case, note: str = "") -> AgendaItem:
-    """提交会议: put a case one body cannot solve on a meeting's agenda. A case not yet escalated is
-    escalated (上会) in the same transaction, to the meeting type of the body."""
+def case_to_agenda(*, actor, meeting: Meeting, case: Case, note: str = "", escalate: bool = True,
+                   expected_version: int | None = None) -> AgendaItem:
+    """Put a case on a meeting's agenda, once.
+
+    With `escalate` (the default, 提交会议) the meeting takes up a case one body cannot solve: a case not
+    yet escalated is escalated (上会) in the same transaction, to the meeting type of the body, at
+    `expected_version` (the case's version when not given). Without it the case is put before the meeting
+    to be heard (民意, e.g. a problem taken in at the 民意征求窗口, or one already answered and closed): it
+    keeps its status and its course, and any body may hear it.
+    """
     _require(actor, meeting.body.region)
-    meeting = Meeting.objects.select_related("body__region").get(pk=meeting.pk)
+    # The meeting row is locked (PostgreSQL), so two requests adding cases at once queue: each case once.
+    meeting = Meeting.objects.select_for_update().select_related("body__region").get(pk=meeting.pk)
     errors: dict[str, str] = {}
     if meeting.status not in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN):
         errors["meeting"] = "只能提交给尚未结束的会议"
-    elif meeting.body.kind not in CASE_MEETING_OF:
+    elif escalate and meeting.body.kind not in CASE_MEETING_OF:
         errors["meeting"] = f"{meeting.body.get_kind_display()}不受理提交会议的事项"
     elif not meeting.body.region.contains(case.region):
         errors["case"] = "该事项不在会议议事机构的区域内"
     elif meeting.agenda.filter(case=case).exists():
-        errors["case"] = "该事项已在本次会议的议程中"
+        errors["case"] = f"该事项（{case.tracking_code}）已在本次会议的议程中，不能重复列入"
+    elif escalate and case.status != Status.ESCALATED and not is_allowed("escalate", case.status):
+        errors["case"] = (f"事项当前为“{case.get_status_display()}”，不能提交会议（上会）；"
+                          "可作为民意议题列入议程听取")
     _check(errors)
-    if case.status != Status.ESCALATED:
-        case = case_escalate(case=case, actor=actor, expected_version=case.version,
+    if escalate and case.status != Status.ESCALATED:
+        case = case_escalate(case=case, actor=actor,
+                             expected_version=case.version if expected_version is None else expected_version,
                              meeting=CASE_MEETING_OF[meeting.body.kind], note=note or meeting.title)
     order = (meeting.agenda.aggregate(m=Max("order"))["m"] or 0) + 1
-    item = AgendaItem.objects.create(meeting=meeting, order=order, title=case.title[:150], case=case)
-    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting, reason="提交会议",
+    item = AgendaItem.objects.create(meeting=meeting, order=order, title=case.title[:150], case=case,
+                                     heard=not escalate)
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting,
+                 reason="提交会议" if escalate else "列入议程（听取民意）",
                  changes={f"agenda.{order}": [None, f"{case.tracking_code} {case.title}"]})
     return item
+
+
+def case_to_named_meeting(*, actor, case: Case, expected_version: int, meeting_id: int, note: str = "") -> AgendaItem:
+    """提交会议 from the case's own page or API (`cases.services.AgendaHook.take`): the meeting `meeting_id`
+    must be one `selectors.meetings_taking_case` offers `actor`; anything else is refused naming nothing."""
+    meeting = next((m for m in meetings_taking_case(actor, case) if m.pk == meeting_id), None)
+    if meeting is None:
+        raise ValidationError({"meeting": ["所选会议不存在或已不能提交，请刷新页面后重新选择"]})
+    return case_to_agenda(actor=actor, meeting=meeting, case=case, note=note, expected_version=expected_version)
 
 
 @transaction.atomic

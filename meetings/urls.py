@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/act/<slug:action>/", views.meeting_transition, name="transition"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/items/<int:item_pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/proposals/add/", views.proposal_add, name="proposal_add"),
     path("<int:pk>/minutes/", views.minutes, name="minutes"),
     path("<int:pk>/sign-in/", views.sign_in, name="sign_in"),
     path("matters/", views.matter_list, name="matters"),

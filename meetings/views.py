@@ -19,6 +19,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.selectors import case_visible
+from cases.workflow import StaleVersion as CaseStaleVersion
+from cases.workflow import TransitionNotAllowed
 from core.qr import qr_data_uri
 from regions.models import Level
 from regions.permissions import can_manage_region
@@ -46,6 +49,7 @@ from .workflow import (
 )
 
 PAGE_SIZE = 50
+PROPOSALS_SHOWN = 50
 CONFLICT_MESSAGE = "该记录已被他人更新，请查看最新内容后重试（您填写的内容已保留）"
 MEETING_LABELS = {edge.action: edge.label for edge in MEETING_TABLE}
 
@@ -142,7 +146,7 @@ def _render_meeting(request: HttpRequest, meeting: Meeting, *, bound=None, alert
                              "form": form or MeetingActionForm(meeting=meeting, action=action),
                              "open": form is not None})
     items = []
-    for item in meeting.agenda.select_related("matter").order_by("order"):
+    for item in meeting.agenda.select_related("matter", "case").order_by("order"):
         vote = None
         if meeting.status == MeetingStatus.OPEN and not item.voted:
             vote = bound if isinstance(bound, VoteForm) and bound.item.pk == item.pk else VoteForm(
@@ -152,11 +156,20 @@ def _render_meeting(request: HttpRequest, meeting: Meeting, *, bound=None, alert
     sign_in_url = ""
     if meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN):
         sign_in_url = request.build_absolute_uri(reverse("meetings:sign_in", args=[meeting.pk]))
+    proposals, proposals_total = [], 0
+    if meeting.status in selectors.TAKES_CASES:
+        rows = selectors.agenda_proposals(request.user, meeting).order_by("received_at", "id")
+        proposals_total = rows.count()
+        proposals = [selectors.proposal_of(meeting, case) for case in rows[:PROPOSALS_SHOWN]]
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting, "seats": seats, "counts": selectors.counts_of(meeting, seats), "items": items,
         "action_forms": action_forms, "alert": alert, "sign_in_url": sign_in_url,
         "sign_in_qr": qr_data_uri(sign_in_url) if sign_in_url else "",
         "is_open": meeting.status == MeetingStatus.OPEN, "statuses": Attendance.Status.choices,
+        "takes_cases": meeting.status in selectors.TAKES_CASES, "proposals": proposals,
+        "proposals_total": proposals_total, "proposals_more": max(proposals_total - len(proposals), 0),
+        "proposals_since": selectors.proposal_period_start(meeting) if meeting.status in selectors.TAKES_CASES
+        else None,
     }, status=status)
 
 
@@ -251,6 +264,31 @@ def vote(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             messages.success(request, f"已记录表决：{item.title}。")
             return redirect("meetings:detail", pk=pk)
     return _render_meeting(request, meeting, bound=form)
+
+
+@login_required
+@require_POST
+def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A proposed case onto the agenda (`case_to_agenda`): taken up (上会) where the body takes cases and the
+    case may be escalated, otherwise put before the meeting to be heard. Once only."""
+    user = request.user
+    meeting = visible_meeting(user, pk)
+    raw = request.POST.get("case", "")
+    case = case_visible(user, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+    if case is None:
+        return _render_meeting(request, meeting, alert="事项不存在或无权访问", status=400)
+    escalate = selectors.escalates_onto(meeting, case)
+    try:
+        services.case_to_agenda(actor=user, meeting=meeting, case=case, escalate=escalate)
+    except CaseStaleVersion:
+        return _render_meeting(request, visible_meeting(user, pk), alert="该事项刚被他人更新，请确认后重试",
+                               status=409)
+    except (ValidationError, TransitionNotAllowed) as error:
+        message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+        return _render_meeting(request, meeting, alert=message, status=400)
+    label = "提交会议" if escalate else "列入议程听取"
+    messages.success(request, f"已{label}：{case.tracking_code}。")
+    return redirect(f"{reverse('meetings:detail', args=[pk])}#proposals-heading")
 
 
 @login_required

@@ -93,6 +93,16 @@ MATTER_TABLE: tuple[Edge, ...] = (
 )
 del M, S, B
 
+# The case workflow's meeting types (`cases.models.Meeting`), by the body whose meeting takes up a case
+# (上会); a case may still be put before any other body's meeting to be heard, without being escalated.
+CASE_MEETING_OF = {
+    BodyKind.STREET_JOINT_COUNCIL: "joint_meeting",
+    BodyKind.CO_BUILDING_COUNCIL: "joint_meeting",
+    BodyKind.RESIDENTS_REPRESENTATIVES: "residents_representatives",
+    BodyKind.RESIDENTS: "residents_representatives",
+    BodyKind.PARTY_MEMBERS: "party_members",
+}
+
 MATTER_ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(edge.action for edge in MATTER_TABLE))
 MATTER_ACTION_LABELS = {
     "propose": "党组织提议",

@@ -54,13 +54,25 @@ from .dispatch import (
 )
 from .handling import case_grant_extension, case_note, case_refuse_extension, case_reply, case_request_extension
 from .intake import case_submit, new_tracking_code
-from .meetings import RESUME_DECISIONS, case_escalate, case_resume
+from .meetings import (
+    AGENDA_HOOKS,
+    RESUME_DECISIONS,
+    AgendaHook,
+    agenda_hook_register,
+    case_escalate,
+    case_resume,
+    escalation_meetings,
+)
 from .owner import case_transfer_owner
 from .photos import sniff_image
 from .registration import case_classify, case_merge, case_reject
 from .whistles import case_report_in, case_score, case_whistle, whistle_report_in_minutes
 
 __all__ = [
+    "AGENDA_HOOKS",
+    "AgendaHook",
+    "agenda_hook_register",
+    "escalation_meetings",
     "CLOSE_CHECKS",
     "close_check_register",
     "ASSIGNABLE_FACILITY_KINDS",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,9 +19,64 @@ from ..models import (
 from ._base import _begin, _check, _deadline, _edge, _step_assignment, _text, _writes
 
 
+@dataclass(frozen=True)
+class AgendaHook:
+    """How a case goes onto the agenda of a named meeting, given by the capability that keeps meetings (a
+    floor above, so cases imports nothing of it).
+
+    `offer(user, case)` lists the meetings `user` may put `case` before, as (meeting id, label), soonest
+    first; `take(actor=, case=, expected_version=, meeting_id=, note=)` puts it on that meeting's agenda
+    and escalates it in one transaction, refusing a meeting not offered with a ValidationError on `meeting`.
+    """
+
+    offer: Callable[[User, Case], list[tuple[int, str]]]
+    take: Callable[..., Any]
+
+
+# Registered once from the meetings' AppConfig.ready; empty when no capability keeps meetings.
+AGENDA_HOOKS: list[AgendaHook] = []
+
+
+def agenda_hook_register(hook: AgendaHook) -> None:
+    """Name how cases go onto meetings' agendas (one capability keeps meetings: a later call replaces it)."""
+    AGENDA_HOOKS[:] = [hook]
+
+
+def escalation_meetings(user: User, case: Case) -> list[tuple[int, str]]:
+    """The meetings `user` may name when escalating `case`, as (id, label); none without a hook."""
+    return AGENDA_HOOKS[0].offer(user, case) if AGENDA_HOOKS else []
+
+
+def _meeting_id(meeting: str | int) -> int | None:
+    if isinstance(meeting, bool):
+        return None
+    if isinstance(meeting, int):
+        return meeting
+    return int(meeting) if isinstance(meeting, str) and meeting.isascii() and meeting.isdigit() else None
+
+
+def case_escalate(*, case: Case, actor: User | None, expected_version: int, meeting: str | int = "",
+                  note: str = "") -> Case:
+    """上会 (提交会议): put a case one body cannot solve before a 党建联席会议, 居民代表会议 or 党员大会.
+
+    `meeting` names a meeting (its id): the case becomes an item of its agenda, through the registered
+    `AgendaHook`, and is escalated to the meeting type of its body. A meeting type instead (`joint_meeting`,
+    `residents_representatives`, `party_members`) escalates the case before any meeting is named.
+    """
+    meeting_id = _meeting_id(meeting)
+    if meeting_id is None:
+        return _escalate_to_type(case=case, actor=actor, expected_version=expected_version, meeting=meeting,
+                                 note=note)
+    if not AGENDA_HOOKS:
+        raise ValidationError({"meeting": ["请选择会议：党建联席会议、居民代表会议或党员大会"]})
+    AGENDA_HOOKS[0].take(actor=actor, case=case, expected_version=expected_version, meeting_id=meeting_id,
+                         note=note)
+    return Case.objects.get(pk=case.pk)
+
+
 @_writes
-def case_escalate(*, case: Case, actor: User | None, expected_version: int, meeting: str = "", note: str = "") -> Case:
-    """上会: put a case one body cannot solve on the agenda of a 党建联席会议, 居民代表会议 or 党员大会."""
+def _escalate_to_type(*, case: Case, actor: User | None, expected_version: int, meeting: str | int,
+                      note: str) -> Case:
     move = _begin(case, actor=actor, expected_version=expected_version, action="escalate")
     edge = _edge(move)
     move.authorise(edge)

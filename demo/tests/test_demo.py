@@ -42,8 +42,9 @@ ARTICLE_FIGURES = {
     "reception_and_mediation_rooms": 15,
     "service_halls": 8,
 }
-# Figures the demo adds beyond the article: its year of meetings and 四议两公开.
-DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 23, "matters_decided": 3, "joint_council_quarters_missed": 1}
+# Figures the demo adds beyond the article: its year of meetings and 四议两公开 (11 联席会议, 12 meetings of
+# 东街社区's matters, and 12 民情议事会 in each of the 8 communities).
+DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 119, "matters_decided": 3, "joint_council_quarters_missed": 1}
 COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
                   CaseEvent, Assignment, Rating, Whistle)
 
@@ -272,3 +273,24 @@ def test_the_demo_meets_and_decides_by_the_four_deliberations_and_two_disclosure
     merged = matters.get(title="背街小巷路灯增设")
     assert list(merged.steps.values_list("action", flat=True)) == ["propose", "review"]
     assert merged.steps.get(action="propose").to_stage == Stage.CONSULTED
+
+
+def test_the_283_window_problems_sit_on_the_agendas_of_their_own_communitys_meetings(demo, db):
+    from meetings.models import AgendaItem
+    from meetings.workflow import BodyKind, MeetingStatus
+
+    window = Case.objects.filter(channel=Channel.OPINION_WINDOW)
+    assert window.count() == 283
+    items = list(AgendaItem.objects.filter(case__in=window).select_related("case__region", "meeting__body__region"))
+    assert sorted(item.case_id for item in items) == sorted(window.values_list("pk", flat=True))  # each once
+    for item in items:
+        body = item.meeting.body
+        assert body.kind == BodyKind.AFFAIRS_COUNCIL and body.region.level == "community"
+        assert item.case.region.code.startswith(body.region.code)  # its own community's meeting
+        assert item.heard and item.meeting.created_at <= timezone.now()
+        assert item.case.received_at < item.meeting.scheduled_at
+        if item.meeting.status == MeetingStatus.CLOSED:
+            assert item.voted and item.resolution
+        else:  # the latest problems wait for the next sitting, on notice
+            assert item.meeting.status == MeetingStatus.SCHEDULED and item.meeting.scheduled_at > timezone.now()
+    assert sum(1 for item in items if item.meeting.status == MeetingStatus.CLOSED) > 200
