@@ -89,6 +89,12 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_name(value: str) -> str:
+    """张**: keeps the first character of a name (the family name) and hides the rest."""
+    value = (value or "").strip()
+    return value[:1] + "*" * max(1, len(value) - 1) if value else ""
+
+
 def mask_address(value: str) -> str:
     """Keeps the first six characters (district and street) and hides the rest."""
     value = (value or "").strip()

@@ -14,4 +14,6 @@ urlpatterns = [
     path("text-size/", views.text_size, name="text_size"),
     path("disclosures/", views.disclosures, name="disclosures"),
     path("disclosures/<int:pk>/", views.disclosure, name="disclosure"),
+    path("consultations/", views.consultations, name="consultations"),
+    path("consultations/<int:pk>/", views.consultation, name="consultation"),
 ]

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.models import DESCRIPTION_MAX_LENGTH, Kind
@@ -22,11 +23,14 @@ from cases.permissions import normalise_tracking_code
 from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
-from core.pii import mask_text
-from core.ratelimit import Verdict, tracking_hit
+from consultations.selectors import opinions_of, public_comments, public_consultations
+from consultations.services import comment_add
+from consultations.workflow import Status as ConsultationStatus
+from core.pii import mask_name, mask_text
+from core.ratelimit import Verdict, comment_hit, tracking_hit
 from meetings.selectors import public_disclosures, resolution_of
 
-from .forms import RateForm, ReportForm, TrackForm
+from .forms import CommentForm, RateForm, ReportForm, TrackForm
 from .preferences import portal_context, remember_text_size, safe_next
 from .selectors import (
     STATUS_EXPLANATIONS,
@@ -252,3 +256,74 @@ def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     if step is None:
         return _render(request, "portal/disclosure_gone.html", {}, status=404)
     return _render(request, "portal/disclosure.html", {"item": _disclosure(step)})
+
+
+CONSULTATIONS_PER_PAGE = 20
+
+
+@require_safe
+def consultations(request: HttpRequest) -> HttpResponse:
+    """征求意见: the plans open for comments, then those whose outcome is published."""
+    page = Paginator(public_consultations(), CONSULTATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(request, "portal/consultations.html", {"page": page})
+
+
+def _public_comment(comment) -> dict[str, Any]:
+    """What a resident reads of a comment: the first character of the name, the text (numbers masked)."""
+    return {"name": mask_name(comment.display_name), "text": mask_text(comment.text), "at": comment.created_at}
+
+
+def _consultation_page(request: HttpRequest, consultation, form: CommentForm | None = None, *,
+                       status: int = 200, limited: str = "", typed: str = "") -> HttpResponse:
+    is_open = consultation.status == ConsultationStatus.OPEN and timezone.localdate() <= consultation.closes_on
+    published = consultation.status == ConsultationStatus.PUBLISHED
+    opinions = []
+    if published:
+        opinions = [{"outcome": opinion.outcome, "label": opinion.get_outcome_display(),
+                     "summary": mask_text(opinion.summary), "reason": mask_text(opinion.reason),
+                     "comments": [_public_comment(comment) for comment in opinion.shown]}
+                    for opinion in opinions_of(consultation)]
+    return _render(request, "portal/consultation.html", {
+        "consultation": consultation, "plan": mask_text(consultation.plan), "outcome": mask_text(consultation.outcome),
+        "is_open": is_open, "published": published, "opinions": opinions,
+        "comments": [_public_comment(comment) for comment in public_comments(consultation)],
+        "form": (form or CommentForm()) if is_open else None, "limited_message": limited,
+        "typed": typed,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    """One consultation: the plan, the comments, the form while it is open, and the published outcome."""
+    found = public_consultations().filter(pk=pk).first()
+    if found is None:
+        return _render(request, "portal/consultation_gone.html", {}, status=404)
+    if request.method == "GET":
+        return _consultation_page(request, found)
+    form = CommentForm(request.POST)
+    verdict = comment_hit(request)
+    if not verdict.allowed:
+        minutes = max(1, -(-verdict.retry_after // 60))
+        response = _consultation_page(request, found, form, status=429,
+                                      limited=f"提交次数过多，请 {minutes} 分钟后再试。您填写的内容已保留。")
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _comment, created = comment_add(
+                consultation=found, text=data["text"], display_name=data["display_name"], phone=data["phone"],
+                user=request.user, idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as error:
+            refusal = error.message_dict.get("consultation") if hasattr(error, "error_dict") else None
+            if refusal:  # closed meanwhile: nothing was stored; what was typed is shown to copy
+                found.refresh_from_db()
+                return _consultation_page(request, found, status=400, limited=refusal[0],
+                                          typed=data["text"])
+            form.add_service_error(error)
+        else:
+            messages.success(request, "感谢您的意见！意见征求结束后，处理结果将在本页公布。" if created
+                             else "您的意见已经收到，无需重复提交。")
+            return redirect("portal:consultation", pk=pk)
+    return _consultation_page(request, found, form)
