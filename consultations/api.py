@@ -233,7 +233,7 @@ class CommentIn(Schema):
 def add_comment(request, consultation_id: int, payload: CommentIn):
     """A comment on a consultation open to the public. A closed one answers 400 `consultation_closed` and
     stores nothing; a retry with the same key answers 200 with the first comment."""
-    consultation = selectors.public_consultations().filter(pk=consultation_id).first()
+    consultation = selectors.public_consultation(consultation_id)
     if consultation is None:
         raise not_found(NOT_FOUND)
     with _service_errors():

@@ -95,6 +95,12 @@ def public_consultations() -> QuerySet[Consultation]:
             .select_related("region", "facility").order_by("status", "-opens_on", "-id"))
 
 
+def public_consultation(pk: int) -> Consultation | None:
+    """One consultation a resident may open: any but a draft (a closed one says so, and waits for its outcome)."""
+    return (Consultation.objects.filter(archived_at__isnull=True, pk=pk).exclude(status=Status.DRAFT)
+            .select_related("region", "facility").first())
+
+
 def public_comments(consultation: Consultation) -> QuerySet[Comment]:
     """The comments residents read: not hidden, oldest first."""
     return consultation.comments.filter(hidden=False).select_related("opinion").order_by("created_at", "id")

@@ -219,8 +219,7 @@ def consultation_publish(*, actor, consultation: Consultation, expected_version:
     meeting = consultation.review_meeting
     if meeting is None or meeting.status != MeetingStatus.CLOSED:
         errors["consultation"] = "评审会议召开（散会）后才能公布结果"
-    undecided = consultation.comments.filter(hidden=False, opinion__isnull=True).count()
-    if undecided:
+    elif undecided := consultation.comments.filter(hidden=False, opinion__isnull=True).count():
         errors["consultation"] = f"还有 {undecided} 条意见尚未处理（采纳或不予采纳），全部处理后才能公布结果"
     _check(errors)
     return _move(actor, consultation, expected_version, "publish",

@@ -23,7 +23,7 @@ from cases.permissions import normalise_tracking_code
 from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
-from consultations.selectors import opinions_of, public_comments, public_consultations
+from consultations.selectors import opinions_of, public_comments, public_consultation, public_consultations
 from consultations.services import comment_add
 from consultations.workflow import Status as ConsultationStatus
 from core.pii import mask_name, mask_text
@@ -295,7 +295,7 @@ def _consultation_page(request: HttpRequest, consultation, form: CommentForm | N
 @require_http_methods(["GET", "POST"])
 def consultation(request: HttpRequest, pk: int) -> HttpResponse:
     """One consultation: the plan, the comments, the form while it is open, and the published outcome."""
-    found = public_consultations().filter(pk=pk).first()
+    found = public_consultation(pk)
     if found is None:
         return _render(request, "portal/consultation_gone.html", {}, status=404)
     if request.method == "GET":
