@@ -113,9 +113,13 @@ _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
-def mask_text(text: str) -> str:
+def mask_text(text: str, *, whole: bool = False) -> str:
     """`text` with ID numbers, mobile and landline numbers masked: people write them anywhere (a case's
-    description, a matter's text), and free text is shown to more people than the record's own fields."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-    return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
+    description, a matter's text), and free text is shown to more people than the record's own fields.
+    `whole` hides every digit of them, for pages anyone may read (a resident's comment on the portal)."""
+    def hide(masker):
+        return (lambda m: "*" * len(m.group(0))) if whole else (lambda m: masker(m.group(0)))
+
+    text = _ID_NUMBER.sub(hide(mask_id_number), text or "")
+    text = _MOBILE.sub(hide(mask_phone), text)
+    return _LANDLINE.sub(hide(mask_phone), text)

@@ -269,8 +269,10 @@ def consultations(request: HttpRequest) -> HttpResponse:
 
 
 def _public_comment(comment) -> dict[str, Any]:
-    """What a resident reads of a comment: the first character of the name, the text (numbers masked)."""
-    return {"name": mask_name(comment.display_name), "text": mask_text(comment.text), "at": comment.created_at}
+    """What a resident reads of a comment: the first character of the name, the text with every digit of a
+    phone or ID number in it hidden."""
+    return {"name": mask_name(comment.display_name), "text": mask_text(comment.text, whole=True),
+            "at": comment.created_at}
 
 
 def _consultation_page(request: HttpRequest, consultation, form: CommentForm | None = None, *,
@@ -280,11 +282,12 @@ def _consultation_page(request: HttpRequest, consultation, form: CommentForm | N
     opinions = []
     if published:
         opinions = [{"outcome": opinion.outcome, "label": opinion.get_outcome_display(),
-                     "summary": mask_text(opinion.summary), "reason": mask_text(opinion.reason),
+                     "summary": mask_text(opinion.summary, whole=True), "reason": mask_text(opinion.reason, whole=True),
                      "comments": [_public_comment(comment) for comment in opinion.shown]}
                     for opinion in opinions_of(consultation)]
     return _render(request, "portal/consultation.html", {
-        "consultation": consultation, "plan": mask_text(consultation.plan), "outcome": mask_text(consultation.outcome),
+        "consultation": consultation, "plan": mask_text(consultation.plan, whole=True),
+        "outcome": mask_text(consultation.outcome, whole=True),
         "is_open": is_open, "published": published, "opinions": opinions,
         "comments": [_public_comment(comment) for comment in public_comments(consultation)],
         "form": (form or CommentForm()) if is_open else None, "limited_message": limited,
