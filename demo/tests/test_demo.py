@@ -42,8 +42,10 @@ ARTICLE_FIGURES = {
     "reception_and_mediation_rooms": 15,
     "service_halls": 8,
 }
-# Figures the demo adds beyond the article: its year of meetings and 四议两公开.
-DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 23, "matters_decided": 3, "joint_council_quarters_missed": 1}
+# Figures the demo adds beyond the article: its year of meetings, 四议两公开 and 征求意见 (whose review meeting
+# is one of the 24 meetings).
+DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 24, "matters_decided": 3, "joint_council_quarters_missed": 1,
+                "consultations_held": 1, "opinions_adopted": 2}
 COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
                   CaseEvent, Assignment, Rating, Whistle)
 
