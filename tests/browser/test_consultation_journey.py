@@ -56,7 +56,8 @@ def fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_resident_comments_on_a_phone_and_later_reads_the_outcome(phone, live_server, tree, users, console_errors):
+def test_a_resident_comments_on_a_phone_and_later_reads_the_outcome(browser, phone, live_server, tree, users,
+                                                                   console_errors):
     staff = users["community"]
     body = meeting_services.body_create(actor=staff, kind=BodyKind.RESIDENTS_REPRESENTATIVES,
                                         name="东街社区居民代表会议", region=tree.east)
@@ -127,4 +128,16 @@ def test_a_resident_comments_on_a_phone_and_later_reads_the_outcome(phone, live_
     assert PHONE not in text and PHONE[-4:] not in text and "张建华" not in text and "赵桂兰" not in text
     assert fits_the_phone(page)
     assert_accessible(page, "published outcome")
+    assert console_errors == []
+
+    # The same pages with the content security policy enforced: nothing they need is refused.
+    strict = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN")
+    strict_page = strict.new_page()
+    strict_page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    for path in ("/public/consultations/", f"/public/consultations/{consultation.pk}/"):
+        strict_page.goto(f"{live_server.url}{path}")
+        strict_page.get_by_role("button", name="大字模式").click()
+        expect(strict_page.locator("html")).to_have_class(re.compile("large-text"))
+        strict_page.get_by_role("button", name="大字模式").click()
+    strict.close()
     assert console_errors == []
