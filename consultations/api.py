@@ -54,7 +54,7 @@ def _service_errors() -> Iterator[None]:
         raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
 
 
-class CommentOut(Schema):
+class ConsultationCommentOut(Schema):
     id: int
     name: str = Field(description="称呼（只显示第一个字）")
     text: str
@@ -64,7 +64,7 @@ class CommentOut(Schema):
     opinion: int | None
 
 
-class OpinionOut(Schema):
+class ConsultationOpinionOut(Schema):
     id: int
     outcome: str = Field(description="adopted（采纳）或 rejected（不予采纳）")
     outcome_label: str
@@ -88,8 +88,8 @@ class ConsultationOut(Schema):
     allowed_actions: list[str]
     review_meeting: int | None
     outcome: str
-    comments: list[CommentOut]
-    opinions: list[OpinionOut]
+    comments: list[ConsultationCommentOut]
+    opinions: list[ConsultationOpinionOut]
 
 
 class ConsultationListOut(Schema):
@@ -180,7 +180,7 @@ def get_consultation(request, consultation_id: int):
     return _out(_visible(request, consultation_id))
 
 
-class TransitionIn(Schema):
+class ConsultationTransitionIn(Schema):
     action: str = Field(max_length=40, description="、".join(ACTIONS))
     version: int
     reason: str = Field("", max_length=1000, description="结束：提前结束的理由")
@@ -193,7 +193,7 @@ class TransitionIn(Schema):
 
 @router.post("/{consultation_id}/transitions", response={200: ConsultationOut, 400: ErrorOut, 403: ErrorOut,
                                                          404: ErrorOut, 409: ErrorOut})
-def consultation_transition(request, consultation_id: int, payload: TransitionIn):
+def consultation_transition(request, consultation_id: int, payload: ConsultationTransitionIn):
     """Open, close, send to its review meeting or publish, at the `version` the caller read."""
     consultation = _visible(request, consultation_id)
     if payload.action not in ACTIONS:
@@ -221,16 +221,16 @@ def consultation_transition(request, consultation_id: int, payload: TransitionIn
     return _out(consultation)
 
 
-class CommentIn(Schema):
+class ConsultationCommentIn(Schema):
     text: str = Field(max_length=2000)
     display_name: str = Field(max_length=30, description="称呼；公开时只显示第一个字")
     phone: str = Field("", max_length=20, description="手机号码（选填，不公开）")
     idempotency_key: str | None = Field(None, max_length=64, description="重试时用同一个键，只记一条意见")
 
 
-@router.post("/{consultation_id}/comments", response={201: CommentOut, 200: CommentOut, 400: ErrorOut,
-                                                      404: ErrorOut})
-def add_comment(request, consultation_id: int, payload: CommentIn):
+@router.post("/{consultation_id}/comments",
+             response={201: ConsultationCommentOut, 200: ConsultationCommentOut, 400: ErrorOut, 404: ErrorOut})
+def add_comment(request, consultation_id: int, payload: ConsultationCommentIn):
     """A comment on a consultation open to the public. A closed one answers 400 `consultation_closed` and
     stores nothing; a retry with the same key answers 200 with the first comment."""
     consultation = selectors.public_consultation(consultation_id)
@@ -244,14 +244,14 @@ def add_comment(request, consultation_id: int, payload: CommentIn):
     return Status(201 if created else 200, _comment_out(comment))
 
 
-class ModerationIn(Schema):
+class CommentModerationIn(Schema):
     hidden: bool = Field(description="true 隐藏，false 恢复显示")
     reason: str = Field(max_length=1000, description="理由（必填）")
 
 
 @router.post("/{consultation_id}/comments/{comment_id}/moderation",
-             response={200: CommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def moderate_comment(request, consultation_id: int, comment_id: int, payload: ModerationIn):
+             response={200: ConsultationCommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def moderate_comment(request, consultation_id: int, comment_id: int, payload: CommentModerationIn):
     """Hide a comment from the public (its text is kept) or show it again, with the reason."""
     consultation = _visible(request, consultation_id)
     comment = consultation.comments.filter(pk=comment_id).first()
@@ -263,15 +263,16 @@ def moderate_comment(request, consultation_id: int, comment_id: int, payload: Mo
     return _comment_out(comment)
 
 
-class OpinionIn(Schema):
+class ConsultationOpinionIn(Schema):
     comments: list[int] = Field(min_length=1, max_length=200, description="所处理的意见 id")
     outcome: str = Field(max_length=10, description="adopted 或 rejected")
     reason: str = Field(max_length=1000, description="理由（必填，将公布）")
     summary: str = Field("", max_length=200, description="意见归纳")
 
 
-@router.post("/{consultation_id}/opinions", response={201: OpinionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def decide_opinion(request, consultation_id: int, payload: OpinionIn):
+@router.post("/{consultation_id}/opinions",
+             response={201: ConsultationOpinionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def decide_opinion(request, consultation_id: int, payload: ConsultationOpinionIn):
     """Adopt or reject one opinion (one comment or several), with the reason residents will read."""
     consultation = _visible(request, consultation_id)
     comments = list(consultation.comments.filter(pk__in=payload.comments))
