@@ -362,6 +362,8 @@ ROWS: tuple[Row, ...] = (
           note="页面提示错误"),
     _page("居民门户", "征求意见详情（草稿或不存在）", "/public/consultations/0/", "portal:consultation",
           "404 @everyone", anonymous=404),
+    _page("居民门户", "方案图（未上传）", "/public/consultations/{consultation_east}/photo/",
+          "portal:consultation_photo", "404 @everyone", anonymous=404),
     # -- REST API: tokens, schema, regions, organisations, people, facilities, cases --------------------------
     _api("接口令牌", "获取（密码错误）", "/api/v1/auth/token", "api:token", "401 @everyone", method="POST",
          data={"username": "community", "password": "wrong"}),

@@ -35,9 +35,12 @@ class ConsultationForm(ServiceErrorsMixin, forms.Form):
                                 help_text="不填为开始后 30 天")
     short_reason = forms.CharField(label="缩短征求期的理由", required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                    help_text="征求期少于 30 天时必填")
+    photo = forms.FileField(label="方案图", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+                            help_text="平面图或效果图，JPEG、PNG 或 WebP，不超过 5 MB；出错时须重新选择")
 
-    def __init__(self, data=None, *, regions, facilities, **kwargs):
-        super().__init__(data, **kwargs)
+    def __init__(self, data=None, files=None, *, regions, facilities, **kwargs):
+        super().__init__(data, files, **kwargs)
         self.fields["region"].set_records(regions)
         self.fields["facility"].set_records(facilities)
         if len(self.fields["region"].records) == 1 and not self.is_bound:

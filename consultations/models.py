@@ -14,6 +14,11 @@ from regions.models import Facility, Region
 from .workflow import Status
 
 
+def photo_path(instance: Consultation, filename: str) -> str:
+    # The stored name never comes from the uploader: a random name with the extension of the real type.
+    return f"consultations/{timezone.now():%Y/%m}/{filename}"
+
+
 class Consultation(ArchivableModel):
     """A plan (a facility's layout, a square's redesign …) open for residents' comments for a period."""
 
@@ -24,6 +29,9 @@ class Consultation(ArchivableModel):
     )
     title = models.CharField("征求意见事项", max_length=150)
     plan = models.TextField("方案内容")
+    photo = models.FileField("方案图", upload_to=photo_path, blank=True,
+                             help_text="平面图或效果图（JPEG、PNG 或 WebP），重新编码后保存，不含拍摄位置等信息")
+    photo_type = models.CharField("方案图类型", max_length=32, blank=True)
     opens_on = models.DateField("开始日期")
     closes_on = models.DateField("截止日期")
     short_reason = models.TextField("缩短征求期的理由", blank=True)

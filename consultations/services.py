@@ -12,15 +12,21 @@ Anyone may comment on an open consultation; a retry with the same idempotency ke
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.images import ImageRefused
+from cases.services import CleanPhoto, read_photo
 from core import audit, pii
 from core.models import AuditEvent
 from core.text import IDEMPOTENCY_KEY, plain_text
@@ -33,6 +39,8 @@ from regions.permissions import can_manage_region
 
 from .models import Comment, Consultation, Opinion
 from .workflow import REVIEW_BODY_KINDS, StaleVersion, Status, target_of
+
+logger = logging.getLogger("gongzhi.consultations")
 
 NO_PERMISSION = "您无权管理该区域的征求意见"
 CLOSED_MESSAGE = "征求意见已结束，不再接受意见"
@@ -91,21 +99,38 @@ def _move(actor, consultation: Consultation, expected_version: int, action: str,
 # --------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def consultation_create(*, actor, region: Region, title: str, plan: str, opens_on: dt.date | None = None,
                         closes_on: dt.date | None = None, short_reason: str = "", facility: Facility | None = None,
-                        idempotency_key: str | None = None) -> tuple[Consultation, bool]:
+                        photo: Any = None, idempotency_key: str | None = None) -> tuple[Consultation, bool]:
     """Draft a consultation on a plan in `region`; returns (consultation, created).
 
     The period runs from `opens_on` (today by default) to `closes_on` (30 days later by default); a
-    shorter period needs its reason (`short_reason`), recorded with it. The same key gives back the same
-    consultation.
+    shorter period needs its reason (`short_reason`), recorded with it. A plan photo is re-encoded like a
+    case's (`cases.services.read_photo`) and written to storage once the row has committed, so a refused
+    draft leaves no file behind. The same key
+    gives back the same consultation.
     """
+    consultation, created, clean = _create(actor=actor, region=region, title=title, plan=plan, opens_on=opens_on,
+                                           closes_on=closes_on, short_reason=short_reason, facility=facility,
+                                           photo=photo, idempotency_key=idempotency_key)
+    if clean is not None:
+        # The row is committed: a file that cannot be written is logged, and the photo then answers 404.
+        try:
+            consultation.photo.storage.save(consultation.photo.name, ContentFile(clean.content))
+        except OSError:
+            logger.exception("方案图文件 %s 写入失败", consultation.photo.name)
+    return consultation, created
+
+
+@transaction.atomic
+def _create(*, actor, region: Region, title: str, plan: str, opens_on: dt.date | None, closes_on: dt.date | None,
+            short_reason: str, facility: Facility | None, photo: Any,
+            idempotency_key: str | None) -> tuple[Consultation, bool, CleanPhoto | None]:
     _require(actor, region)
     errors: dict[str, str] = {}
     key = _key(errors, idempotency_key)
     if key and not errors and (existing := Consultation.objects.filter(idempotency_key=key).first()) is not None:
-        return existing, False
+        return existing, False, None
     title = plain_text(errors, "title", title, label="征求意见事项", required=True, max_length=150)
     plan = plain_text(errors, "plan", plan, label="方案内容", required=True, max_length=PLAN_MAX_LENGTH)
     short_reason = plain_text(errors, "short_reason", short_reason, label="缩短征求期的理由",
@@ -122,20 +147,30 @@ def consultation_create(*, actor, region: Region, title: str, plan: str, opens_o
                                   "须填写缩短的理由")
     if facility is not None and not region.contains(facility.region):
         errors["facility"] = "该阵地不在所选社区内"
+    clean = None
+    if photo:
+        try:
+            clean = read_photo(photo)
+        except ImageRefused as exc:
+            errors["photo"] = f"方案图{exc}"
     _check(errors)
+    consultation = Consultation(region=region, facility=facility, title=title, plan=plan, opens_on=opens_on,
+                                closes_on=closes_on, short_reason=short_reason, created_by=actor, idempotency_key=key)
+    if clean is not None:
+        field = consultation.photo.field
+        consultation.photo.name = field.generate_filename(consultation, f"{uuid.uuid4().hex}.{clean.extension}")
+        consultation.photo_type = clean.content_type
     try:
         with transaction.atomic():
-            consultation = Consultation.objects.create(
-                region=region, facility=facility, title=title, plan=plan, opens_on=opens_on, closes_on=closes_on,
-                short_reason=short_reason, created_by=actor, idempotency_key=key,
-            )
+            consultation.save(force_insert=True)
     except IntegrityError:  # the same key committed by a concurrent request a moment ago
-        return Consultation.objects.get(idempotency_key=key), False
+        return Consultation.objects.get(idempotency_key=key), False, None
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=consultation, changes={
         "title": [None, title], "region": [None, str(region)], "opens_on": [None, opens_on.isoformat()],
         "closes_on": [None, closes_on.isoformat()], **({"short_reason": [None, short_reason]} if short_reason else {}),
+        **({"photo": [None, consultation.photo.name]} if clean else {}),
     })
-    return consultation, True
+    return consultation, True, clean
 
 
 @transaction.atomic

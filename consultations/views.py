@@ -70,14 +70,14 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     kwargs = {"regions": regions_visible_to(user).filter(level=Level.COMMUNITY).order_by("code"),
               "facilities": selectors.facilities_for(user)}
     if request.method == "POST":
-        form = ConsultationForm(request.POST, **kwargs)
+        form = ConsultationForm(request.POST, request.FILES, **kwargs)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 consultation, _ = services.consultation_create(
                     actor=user, region=data["region"], facility=data["facility"], title=data["title"],
                     plan=data["plan"], opens_on=data["opens_on"], closes_on=data["closes_on"],
-                    short_reason=data["short_reason"],
+                    short_reason=data["short_reason"], photo=data["photo"],
                 )
             except ValidationError as error:
                 form.add_service_errors(error)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("disclosures/<int:pk>/", views.disclosure, name="disclosure"),
     path("consultations/", views.consultations, name="consultations"),
     path("consultations/<int:pk>/", views.consultation, name="consultation"),
+    path("consultations/<int:pk>/photo/", views.consultation_photo, name="consultation_photo"),
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from cases.models import DESCRIPTION_MAX_LENGTH, Kind
 from cases.permissions import normalise_tracking_code
 from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
+from cases.services import sniff_image
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
 from consultations.selectors import opinions_of, public_comments, public_consultation, public_consultations
 from consultations.services import comment_add
@@ -330,3 +331,24 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
                              else "您的意见已经收到，无需重复提交。")
             return redirect("portal:consultation", pk=pk)
     return _consultation_page(request, found, form)
+
+
+@require_safe
+def consultation_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """The plan's photo, public with its consultation; sent as the type its own first bytes show."""
+    found = public_consultation(pk)
+    if found is None or not found.photo:
+        raise Http404("方案图不存在")
+    try:
+        handle = found.photo.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("方案图不存在") from exc
+    kind = sniff_image(handle.read(16))
+    if kind is None or kind[0] != found.photo_type:
+        handle.close()
+        raise Http404("方案图不存在")
+    handle.seek(0)
+    response = FileResponse(handle, content_type=kind[0])
+    response["Content-Disposition"] = f'inline; filename="plan-{found.pk}.{kind[1]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -56,11 +56,13 @@ from .handling import case_grant_extension, case_note, case_refuse_extension, ca
 from .intake import case_submit, new_tracking_code
 from .meetings import RESUME_DECISIONS, case_escalate, case_resume
 from .owner import case_transfer_owner
-from .photos import sniff_image
+from .photos import CleanPhoto, read_photo, sniff_image
 from .registration import case_classify, case_merge, case_reject
 from .whistles import case_report_in, case_score, case_whistle, whistle_report_in_minutes
 
 __all__ = [
+    "CleanPhoto",
+    "read_photo",
     "CLOSE_CHECKS",
     "close_check_register",
     "ASSIGNABLE_FACILITY_KINDS",

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from cases.tests.images import phone_jpeg
 from consultations import services
 from consultations.models import Comment, Consultation, Opinion
 from consultations.workflow import Status
@@ -182,3 +184,27 @@ def test_a_body_of_another_region_cannot_review(desk, tree):
                                      expected_version=consultation.version, body=north)
     consultation.refresh_from_db()
     assert consultation.status == Status.CLOSED and Meeting.objects.count() == 0
+
+
+def test_a_plan_photo_is_stored_re_encoded_and_shown_with_its_public_page(staff, desk, client, scratch_media_and_cache):
+    data = {"region": desk.tree.east.pk, "title": "小区广场改造方案", "plan": "广场东侧增设健身器材"}
+    response = staff.post("/consultations/new/", {**data, "photo": SimpleUploadedFile(
+        "plan.png", b"<html>not a picture</html>", content_type="image/png")})
+    html = response.content.decode()
+    assert response.status_code == 200 and "方案图不是 JPEG、PNG 或 WebP 格式的图片" in html
+    assert "广场东侧增设健身器材" in html and Consultation.objects.count() == 0
+    response = staff.post("/consultations/new/", {**data, "photo": SimpleUploadedFile(
+        "plan.jpg", phone_jpeg(), content_type="image/jpeg")})
+    assert response.status_code == 302
+    consultation = Consultation.objects.get()
+    assert consultation.photo_type == "image/jpeg" and consultation.photo.name.endswith(".jpg")
+    url = f"/public/consultations/{consultation.pk}/photo/"
+    assert client.get(url).status_code == 404  # a draft's photo is not public yet
+    assert "开始征求意见后在居民端公开" in staff.get(f"/consultations/{consultation.pk}/").content.decode()
+    act(staff, consultation, "open")
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    stored = b"".join(response.streaming_content)
+    assert b"taken at home" not in stored and b"TestPhone" not in stored
+    assert f'src="{url}"' in client.get(f"/public/consultations/{consultation.pk}/").content.decode()
