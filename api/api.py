@@ -59,6 +59,7 @@ api.add_router("/auth", auth_router)
 from cases import api as cases_api  # noqa: E402
 from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
+from consultations import api as consultations_api  # noqa: E402
 from meetings import api as meetings_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
 from regions import api as regions_api  # noqa: E402
@@ -80,3 +81,4 @@ api.add_router("/bodies", meetings_api.bodies_router)
 api.add_router("/meetings", meetings_api.router)
 api.add_router("/matters", meetings_api.matters_router)
 api.add_router("/tasks", meetings_api.tasks_router)
+api.add_router("/consultations", consultations_api.router)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from core import audit
 from core.models import AuditEvent
-from core.pii import mask_phone
+from core.pii import mask_name, mask_phone
 from core.xlsx import download, exporter_label, workbook_bytes
 from organisations.excel import Column, as_text, export_note, new_sheet
 
@@ -72,10 +72,6 @@ def _when(moment: dt.datetime | None) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
-def _masked_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
-
-
 def case_row(case: Case) -> list[Any]:
     """One row of the 问题清单 export, personal data masked."""
     leads = getattr(case, "lead_assignments", [])
@@ -84,7 +80,7 @@ def case_row(case: Case) -> list[Any]:
         case.tracking_code, case.get_kind_display(), case.title, case.region.name, case_address(case),
         case.category.name if case.category_id else "", case.get_status_display(),
         leads[0].assignee_name if leads else "", _when(case.received_at), _when(case.response_due),
-        _when(case.finish_due), DUE_LABELS[state], case.get_channel_display(), _masked_name(case.contact_name),
+        _when(case.finish_due), DUE_LABELS[state], case.get_channel_display(), mask_name(case.contact_name),
         mask_phone(case.contact_phone or ""), case.owner.display_name if case.owner_id else "",
     ]
 

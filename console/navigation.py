@@ -65,6 +65,7 @@ SECTIONS = (
         Link("接待室与调解室", "regions:facilities", "group=rooms"),
         Link("会议", "meetings:list", roles=MANAGERS),
         Link("重大事项（四议两公开）", "meetings:matters", roles=MANAGERS),
+        Link("征求意见", "consultations:list", roles=MANAGERS),
     )),
     Section("资源下沉", (
         Link("组织报到", "organisations:agency_registrations"),

@@ -90,6 +90,12 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_name(value: str) -> str:
+    """张**: keeps the first character of a name (the family name) and hides the rest."""
+    value = (value or "").strip()
+    return value[:1] + "*" * max(1, len(value) - 1) if value else ""
+
+
 def mask_address(value: str) -> str:
     """Keeps the first six characters (district and street) and hides the rest."""
     value = (value or "").strip()
@@ -109,12 +115,6 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 HIDDEN_NUMBER = "（号码已隐去）"
-
-
-def mask_name(name: str) -> str:
-    """王**: keeps the family name (the first character) and hides the rest."""
-    name = (name or "").strip()
-    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)
 
 
 def mask_text(text: str, *, public: bool = False, names: Iterable[str] = ()) -> str:

@@ -6,7 +6,9 @@ Two things anyone can reach without signing in are counted per client address:
   `INTAKE_RATE_LIMIT` requests (default 30) in each window of `INTAKE_RATE_WINDOW_SECONDS` (default 600);
 - tracking-code lookups on the resident portal: `PORTAL_TRACK_LIMIT` (default 30) per
   `PORTAL_TRACK_WINDOW_SECONDS` (default 600). Codes are random and long, so guessing one is hopeless
-  anyway; the limit makes sure nobody can try.
+  anyway; the limit makes sure nobody can try;
+- comments on a consultation (征求意见) from the portal: `PORTAL_COMMENT_LIMIT` (default 10) per
+  `PORTAL_COMMENT_WINDOW_SECONDS` (default 600), so nobody floods a plan with comments.
 
 A limit of 0 turns the limit off. Beyond it the caller answers 429 (API) or a page in Chinese (portal).
 The address is `core.security.client_address`, as for the sign-in lockout.
@@ -32,6 +34,8 @@ DEFAULT_INTAKE_LIMIT = 30
 DEFAULT_INTAKE_WINDOW_SECONDS = 600
 DEFAULT_TRACK_LIMIT = 30
 DEFAULT_TRACK_WINDOW_SECONDS = 600
+DEFAULT_COMMENT_LIMIT = 10
+DEFAULT_COMMENT_WINDOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -102,3 +106,16 @@ def tracking_limit() -> Limit:
 def tracking_hit(request: HttpRequest) -> Verdict:
     """`hit` with the configured limit on tracking-code lookups."""
     return hit(request, "portal-track", tracking_limit())
+
+
+def comment_limit() -> Limit:
+    """The limit on portal comments from settings (`PORTAL_COMMENT_LIMIT`, `PORTAL_COMMENT_WINDOW_SECONDS`)."""
+    return Limit(
+        count=_setting_int("PORTAL_COMMENT_LIMIT", DEFAULT_COMMENT_LIMIT, minimum=0),
+        window_seconds=_setting_int("PORTAL_COMMENT_WINDOW_SECONDS", DEFAULT_COMMENT_WINDOW_SECONDS, minimum=1),
+    )
+
+
+def comment_hit(request: HttpRequest) -> Verdict:
+    """`hit` with the configured limit on comments sent from the portal."""
+    return hit(request, "portal-comment", comment_limit())

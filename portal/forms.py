@@ -250,3 +250,35 @@ class RateForm(PortalForm):
     })
 
     hidden_field_names = ("version",)
+
+
+class CommentForm(PortalForm):
+    """A resident's comment on a consultation (征求意见). The key is made when the page is drawn, so a
+    second submission of the same page (a double tap, a retry on a bad connection) stores one comment."""
+
+    text = forms.CharField(label="您的意见", widget=forms.Textarea(attrs={"rows": 6}),
+                           error_messages={"required": "请填写您的意见"})
+    display_name = forms.CharField(label="称呼", max_length=30, error_messages={
+        "required": "请填写您的称呼", "max_length": "称呼不能超过 30 个字"}, help_text="公开时只显示第一个字，如“张**”")
+    phone = forms.CharField(label="手机号码", max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+                            help_text="选填，仅供工作人员联系您，不会公开")
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    hidden_field_names = ("idempotency_key", "consultation")
+    service_messages = {"idempotency_key": "这份意见已经提交过。如需再提一条意见，请重新打开本页填写。"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("idempotency_key"):
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+    def clean_phone(self) -> str:
+        phone = _plain_phone(self.cleaned_data["phone"])
+        if phone and not MOBILE.match(phone):
+            raise ValidationError("手机号码应为 11 位数字，以 1 开头，例如 13812345678")
+        return phone
+
+    def clean_idempotency_key(self) -> str:
+        key = (self.cleaned_data.get("idempotency_key") or "").strip()
+        return key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex

@@ -17,4 +17,7 @@ urlpatterns = [
     path("disclosures/<int:pk>/poster/", views.disclosure_poster, name="disclosure_poster"),
     path("meetings/", views.meetings, name="meetings"),
     path("meetings/<int:pk>/", views.meeting, name="meeting"),
+    path("consultations/", views.consultations, name="consultations"),
+    path("consultations/<int:pk>/", views.consultation, name="consultation"),
+    path("consultations/<int:pk>/photo/", views.consultation_photo, name="consultation_photo"),
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +22,14 @@ from cases.models import DESCRIPTION_MAX_LENGTH, Kind
 from cases.permissions import normalise_tracking_code
 from cases.selectors import TrackingView, tracking_view
 from cases.selectors import my_cases as my_cases_of
+from cases.services import sniff_image
 from cases.workflow import StaleVersion, Status, TransitionNotAllowed
-from core.pii import mask_text
+from consultations.selectors import opinions_of, public_comments, public_consultation, public_consultations
+from consultations.services import comment_add
+from consultations.workflow import Status as ConsultationStatus
+from core.pii import mask_name, mask_text
 from core.qr import qr_data_uri
-from core.ratelimit import Verdict, tracking_hit
+from core.ratelimit import Verdict, comment_hit, tracking_hit
 from meetings.selectors import (
     counts_of,
     deliberations_of,
@@ -36,7 +40,7 @@ from meetings.selectors import (
     resolution_of,
 )
 
-from .forms import RateForm, ReportForm, TrackForm
+from .forms import CommentForm, RateForm, ReportForm, TrackForm
 from .preferences import portal_context, remember_text_size, safe_next
 from .selectors import (
     STATUS_EXPLANATIONS,
@@ -339,3 +343,99 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": shown, "title": _public(shown.title, []), "summary": _public(shown.public_summary, names),
         "counts": counts_of(shown), "items": items,
     })
+
+
+CONSULTATIONS_PER_PAGE = 20
+
+
+@require_safe
+def consultations(request: HttpRequest) -> HttpResponse:
+    """征求意见: the plans open for comments, then those whose outcome is published."""
+    page = Paginator(public_consultations(), CONSULTATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(request, "portal/consultations.html", {"page": page})
+
+
+def _public_comment(comment) -> dict[str, Any]:
+    """What a resident reads of a comment: the first character of the name, the text with every digit of a
+    phone or ID number in it hidden."""
+    return {"name": mask_name(comment.display_name), "text": mask_text(comment.text, public=True),
+            "at": comment.created_at}
+
+
+def _consultation_page(request: HttpRequest, consultation, form: CommentForm | None = None, *,
+                       status: int = 200, limited: str = "", typed: str = "") -> HttpResponse:
+    is_open = consultation.status == ConsultationStatus.OPEN and timezone.localdate() <= consultation.closes_on
+    published = consultation.status == ConsultationStatus.PUBLISHED
+    opinions = []
+    if published:
+        opinions = [{"outcome": opinion.outcome, "label": opinion.get_outcome_display(),
+                     "summary": mask_text(opinion.summary, public=True),
+                     "reason": mask_text(opinion.reason, public=True),
+                     "comments": [_public_comment(comment) for comment in opinion.shown]}
+                    for opinion in opinions_of(consultation)]
+    return _render(request, "portal/consultation.html", {
+        "consultation": consultation, "plan": mask_text(consultation.plan, public=True),
+        "outcome": mask_text(consultation.outcome, public=True),
+        "is_open": is_open, "published": published, "opinions": opinions,
+        "comments": [_public_comment(comment) for comment in public_comments(consultation)],
+        "form": (form or CommentForm()) if is_open else None, "limited_message": limited,
+        "typed": typed,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    """One consultation: the plan, the comments, the form while it is open, and the published outcome."""
+    found = public_consultation(pk)
+    if found is None:
+        return _render(request, "portal/consultation_gone.html", {}, status=404)
+    if request.method == "GET":
+        return _consultation_page(request, found)
+    form = CommentForm(request.POST)
+    verdict = comment_hit(request)
+    if not verdict.allowed:
+        minutes = max(1, -(-verdict.retry_after // 60))
+        response = _consultation_page(request, found, form, status=429,
+                                      limited=f"提交次数过多，请 {minutes} 分钟后再试。您填写的内容已保留。")
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _comment, created = comment_add(
+                consultation=found, text=data["text"], display_name=data["display_name"], phone=data["phone"],
+                user=request.user, idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as error:
+            refusal = error.message_dict.get("consultation") if hasattr(error, "error_dict") else None
+            if refusal:  # closed meanwhile: nothing was stored; what was typed is shown to copy
+                found.refresh_from_db()
+                return _consultation_page(request, found, status=400, limited=refusal[0],
+                                          typed=data["text"])
+            form.add_service_error(error)
+        else:
+            messages.success(request, "感谢您的意见！意见征求结束后，处理结果将在本页公布。" if created
+                             else "您的意见已经收到，无需重复提交。")
+            return redirect("portal:consultation", pk=pk)
+    return _consultation_page(request, found, form)
+
+
+@require_safe
+def consultation_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """The plan's photo, public with its consultation; sent as the type its own first bytes show."""
+    found = public_consultation(pk)
+    if found is None or not found.photo:
+        raise Http404("方案图不存在")
+    try:
+        handle = found.photo.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("方案图不存在") from exc
+    kind = sniff_image(handle.read(16))
+    if kind is None or kind[0] != found.photo_type:
+        handle.close()
+        raise Http404("方案图不存在")
+    handle.seek(0)
+    response = FileResponse(handle, content_type=kind[0])
+    response["Content-Disposition"] = f'inline; filename="plan-{found.pk}.{kind[1]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

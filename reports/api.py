@@ -32,6 +32,8 @@ class FiguresOut(Schema):
     meetings_held: int
     joint_council_quarters_missed: int
     matters_decided: int
+    consultations_held: int
+    opinions_adopted: int
     service_halls: int
 
 

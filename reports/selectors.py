@@ -2,7 +2,7 @@
 
 Nothing here reads a stored total: each figure is an aggregate over the rows that make it up
 (active, not archived), so archiving a facility or letting a pact lapse changes the figure at once.
-The twelve figures take four queries whatever the size of the subtree.
+Each group of figures takes a fixed handful of queries whatever the size of the subtree.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases.models import Case, Channel, Kind, Rating, RatingResult
 from cases.workflow import SOLVED_STATUSES
+from consultations.models import Consultation, Opinion
 from meetings.models import Body, MatterStep, Meeting
 from meetings.workflow import BodyKind, MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
@@ -115,6 +116,24 @@ def meeting_figures(region: Region, *, day: dt.date | None = None) -> dict[str, 
             "joint_council_quarters_missed": len(joint_council_quarters_missed(region, day=day))}
 
 
+def consultation_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int]:
+    """权力下沉 figures of consultations (征求意见) in `region`'s subtree.
+
+    - `consultations_held` (开展征求意见): consultations whose comment period was closed by the end of
+      `day`, reviewed and published since or not.
+    - `opinions_adopted` (采纳居民意见): opinions decided 采纳 by the end of `day`; several comments
+      saying the same thing and decided together are one opinion.
+    """
+    day = day or timezone.localdate()
+    end = _end_of(day)
+    held = Consultation.objects.filter(subtree_q(region, "region__"), archived_at__isnull=True, closed_at__lt=end)
+    adopted = Opinion.objects.filter(
+        subtree_q(region, "consultation__region__"), consultation__archived_at__isnull=True,
+        outcome=Opinion.Outcome.ADOPTED, decided_at__lt=end,
+    )
+    return {"consultations_held": held.count(), "opinions_adopted": adopted.count()}
+
+
 def last_quarters(day: dt.date, count: int = 4) -> list[tuple[dt.date, dt.date]]:
     """The `count` calendar quarters completed before the one `day` falls in, oldest first, as
     (first day, first day of the next quarter)."""
@@ -172,7 +191,7 @@ def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]
     )
     activities = JointActivity.objects.active().filter(subtree_q(region, "community__")).count()
     values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day),
-              **meeting_figures(region, day=day)}
+              **meeting_figures(region, day=day), **consultation_figures(region, day=day)}
     return {key: int(values[key] or 0) for key in FIGURE_KEYS}
 
 

@@ -28,12 +28,13 @@ FLOORS: dict[str, int] = {
     "notifications": 6,
     "open311": 6,
     "meetings": 6,
-    "reports": 7,
-    "api": 8,
-    "portal": 8,
-    "console": 9,
-    "demo": 10,
-    "config": 11,
+    "consultations": 7,
+    "reports": 8,
+    "api": 9,
+    "portal": 9,
+    "console": 10,
+    "demo": 11,
+    "config": 12,
 }
 
 SKIPPED_FOLDERS = frozenset({"tests", "migrations", "__pycache__"})

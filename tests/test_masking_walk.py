@@ -26,6 +26,8 @@ from openpyxl import load_workbook
 from api.tests.conftest import Api
 from cases import services as case_services
 from cases.models import Case, Channel, Kind
+from consultations import services as consultation_services
+from consultations.models import Comment
 from core.validators import id_number_check_char
 from meetings import services as meeting_services
 from meetings.models import MatterStep
@@ -36,6 +38,7 @@ from tests.case_world import CaseWorld
 from tests.urlwalk import Route, routes
 
 MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE = "13755508642", "13655507531", "15955509753", "18955504286"
+COMMENT_PHONE = "13355506427"  # a resident's, left with a comment on a consultation
 MEMBER_ADDRESS = "东街幸福小区七号楼三单元五零二室"
 PERSON_ADDRESS = "东街和平巷十八号院二排九号"
 DIFFICULTY_ADDRESS = "东街光明里四号楼一单元六零一室"
@@ -47,7 +50,7 @@ def _id(body: str) -> str:
 
 MEMBER_ID, PERSON_ID = _id("61042419850315274"), _id("61042419721108391")
 
-PHONES = (MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE)
+PHONES = (MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE, COMMENT_PHONE)
 IDS = (MEMBER_ID, PERSON_ID)
 ADDRESSES = (MEMBER_ADDRESS, PERSON_ADDRESS, DIFFICULTY_ADDRESS)
 
@@ -141,6 +144,15 @@ def objects(tree, users) -> Objects:
         matter=o.matter, seq=1, action="disclose_resolution", label="决议公开", from_stage=Stage.RESOLVED,
         to_stage=Stage.RESOLUTION_DISCLOSED, note=f"决议公开 {quoted}", public_from=today,
         public_until=today + dt.timedelta(days=30))
+    # A consultation open for comments, with a resident's comment carrying a phone (and one typed in the text).
+    o.consultation, _ = consultation_services.consultation_create(
+        actor=staff, region=tree.east, facility=o.facility, title="日间照料中心布局调整",
+        plan=f"方案咨询电话 {PERSON_PHONE}")
+    o.consultation = consultation_services.consultation_open(actor=staff, consultation=o.consultation,
+                                                             expected_version=o.consultation.version)
+    o.comment, _ = consultation_services.comment_add(
+        consultation=o.consultation, text=f"建议增加休息区，联系我 {COMMENT_PHONE}", display_name="孙立新",
+        phone=COMMENT_PHONE)
     return o
 
 
@@ -161,6 +173,11 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("cases/", "attachment_id", [0]),
         ("reports/departments/", "pk", [o.department.pk]),
         ("meetings/matters/", "pk", [o.matter.pk]),
+        ("consultations/", "pk", [o.consultation.pk]),
+        ("consultations/", "action", ["open"]),  # POST only: a GET answers 405
+        ("consultations/", "comment_pk", [o.comment.pk]),  # POST only
+        ("consultations/", "move", ["hide"]),  # POST only
+        ("public/consultations/", "pk", [o.consultation.pk]),
         ("meetings/", "pk", [o.meeting.pk]),
         ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
         ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only
@@ -178,6 +195,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("api/v1/", "meeting_id", [o.meeting.pk]),
         ("api/v1/", "matter_id", [o.matter.pk]),
         ("api/v1/", "task_id", [0]),
+        ("api/v1/", "consultation_id", [o.consultation.pk]),
+        ("api/v1/", "comment_id", [o.comment.pk]),
         ("open311/", "code", [o.category.code]),
         ("open311/", "request_id", [o.case.pk, o.difficulty.pk]),
         ("open311/", "token", ["unknown-token"]),
@@ -247,7 +266,9 @@ def test_the_walk_reaches_detail_pages_exports_and_api_records(objects):
                      f"/cases/{o.difficulty.pk}/", "/cases/export.xlsx", "/cases/handling/export.xlsx",
                      f"/api/v1/cases/{o.difficulty.pk}", f"/api/v1/party-members/{o.member.pk}",
                      "/reports/dashboard/export/", f"/open311/v2/requests/{o.case.pk}.xml", "/public/",
-                     f"/public/meetings/{o.public_meeting.pk}/", f"/public/disclosures/{o.disclosure.pk}/poster/"):
+                     f"/public/meetings/{o.public_meeting.pk}/", f"/public/disclosures/{o.disclosure.pk}/poster/",
+                     f"/public/consultations/{o.consultation.pk}/", f"/consultations/{o.consultation.pk}/",
+                     f"/api/v1/consultations/{o.consultation.pk}"):
         assert expected in urls
 
 
@@ -259,6 +280,7 @@ def test_the_values_are_really_stored_and_masking_is_what_hides_them(objects):
         MEMBER_PHONE, MEMBER_ID, MEMBER_ADDRESS)
     assert Case.objects.get(pk=o.difficulty.pk).address == DIFFICULTY_ADDRESS
     assert Case.objects.get(pk=o.case.pk).contact_phone == CASE_PHONE
+    assert Comment.objects.get(pk=o.comment.pk).phone == COMMENT_PHONE
 
 
 @pytest.mark.parametrize("role", ROLES)

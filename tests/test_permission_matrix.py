@@ -27,6 +27,7 @@ from cases.models import Extension, Kind, Meeting, TargetGroup
 from cases.tests.images import image_bytes
 from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
+from consultations import services as consultation_services
 from core.models import AuditEvent
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, MatterStep
@@ -129,6 +130,7 @@ class World:
             "notification_community": notification.pk, "code_closed": closed.tracking_code,
         }
         self.values.update(self._meetings(tree, users["superuser"]))
+        self.values.update(self._consultations(tree, users["superuser"]))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
@@ -189,6 +191,20 @@ class World:
             to_stage=Stage.RESOLUTION_DISCLOSED, note="决议内容", public_from=today,
             public_until=today + dt.timedelta(days=30))
         return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk}
+    def _consultations(tree, admin) -> dict[str, object]:
+        """A consultation open for comments in the east community and one in the other street, each with a
+        resident's comment."""
+        values: dict[str, object] = {}
+        for place, region in [("east", tree.east), ("north", tree.north)]:
+            consultation, _ = consultation_services.consultation_create(
+                actor=admin, region=region, title=f"{region.name}广场改造方案", plan="广场东侧增设健身器材")
+            consultation = consultation_services.consultation_open(actor=admin, consultation=consultation,
+                                                                   expected_version=consultation.version)
+            comment, _ = consultation_services.comment_add(consultation=consultation, text="建议增设座椅",
+                                                           display_name=REPORTER_NAME, phone=REPORTER_PHONE)
+            values.update({f"consultation_{place}": consultation.pk, f"comment_{place}": comment.pk,
+                           f"version_consultation_{place}": consultation.version})
+        return values
 
     @staticmethod
     def _escalate(w: CaseWorld, case):
@@ -340,6 +356,7 @@ PERSONAL = (REPORTER_NAME, REPORTER_PHONE, HOME_ADDRESS)
 def _public_urls(world: World) -> list[str]:
     return [world.fill(url) for url in (
         "/public/", "/public/report/", "/public/places/?community={east}", "/public/track/?code={code_closed}",
+        "/public/consultations/", "/public/consultations/{consultation_east}/",
         "/open311/v2/requests.json", "/open311/v2/requests.xml",
         "/open311/v2/requests.json?service_request_id={case_dispatched},{case_difficulty},{case_closed}",
         "/open311/v2/requests/{case_dispatched}.json", "/open311/v2/requests/{case_dispatched}.xml",

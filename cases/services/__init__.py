@@ -64,7 +64,7 @@ from .meetings import (
     escalation_meetings,
 )
 from .owner import case_transfer_owner
-from .photos import sniff_image
+from .photos import CleanPhoto, read_photo, sniff_image
 from .registration import case_classify, case_merge, case_reject
 from .whistles import case_report_in, case_score, case_whistle, whistle_report_in_minutes
 
@@ -73,6 +73,8 @@ __all__ = [
     "AgendaHook",
     "agenda_hook_register",
     "escalation_meetings",
+    "CleanPhoto",
+    "read_photo",
     "CLOSE_CHECKS",
     "close_check_register",
     "ASSIGNABLE_FACILITY_KINDS",

@@ -46,7 +46,7 @@ from ._base import (
     _text,
     _writes,
 )
-from .photos import _Photo, _read_photos, _store_photos
+from .photos import CleanPhoto, _read_photos, _store_photos
 
 
 def new_tracking_code() -> str:
@@ -208,7 +208,7 @@ def case_submit(
 
 
 @_writes
-def _submit_insert(*, actor, values: dict[str, Any], photos: list[_Photo]) -> Case:
+def _submit_insert(*, actor, values: dict[str, Any], photos: list[CleanPhoto]) -> Case:
     now = timezone.now()
     # The insert is the transaction's first statement, so SQLite takes its write lock before any read.
     case = Case.objects.create(tracking_code=new_tracking_code(), received_at=now, created_at=now, **values)

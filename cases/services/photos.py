@@ -29,44 +29,49 @@ def sniff_image(head: bytes) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True)
-class _Photo:
+class CleanPhoto:
+    """An uploaded photo as it will be stored: its pixels drawn afresh, and the type its bytes show."""
+
     content: bytes
     content_type: str
     extension: str
 
 
 
+def read_photo(upload: Any) -> CleanPhoto:
+    """The photo `upload` re-encoded (≤ 5 MB, JPEG, PNG or WebP by its first bytes, without EXIF, comments or
+    trailing bytes); ImageRefused with a Chinese message that follows 「照片」 otherwise."""
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    content = upload.read(MAX_PHOTO_BYTES + 1)
+    if len(content) > MAX_PHOTO_BYTES:
+        raise ImageRefused("超过 5 MB，请压缩后再上传")
+    kind = sniff_image(content[:16])
+    if kind is None:
+        raise ImageRefused("不是 JPEG、PNG 或 WebP 格式的图片")
+    # Stored is the picture drawn afresh: no EXIF (GPS position), comments or trailing bytes.
+    clean = reencode_image(content, kind[0])
+    return CleanPhoto(clean.content, *kind)
 
-def _read_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int = 0) -> list[_Photo]:
+
+def _read_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int = 0) -> list[CleanPhoto]:
     photos = list(photos or ())
     if not photos:
         return []
     if already + len(photos) > MAX_PHOTOS_PER_CASE:
         errors["photos"] = f"每个事项最多上传 {MAX_PHOTOS_PER_CASE} 张照片"
         return []
-    result: list[_Photo] = []
+    result: list[CleanPhoto] = []
     for number, upload in enumerate(photos, start=1):
-        if hasattr(upload, "seek"):
-            upload.seek(0)
-        content = upload.read(MAX_PHOTO_BYTES + 1)
-        if len(content) > MAX_PHOTO_BYTES:
-            errors["photos"] = f"第 {number} 张照片超过 5 MB，请压缩后再上传"
-            return []
-        kind = sniff_image(content[:16])
-        if kind is None:
-            errors["photos"] = f"第 {number} 张照片不是 JPEG、PNG 或 WebP 格式的图片"
-            return []
-        # Stored is the picture drawn afresh: no EXIF (GPS position), comments or trailing bytes.
         try:
-            clean = reencode_image(content, kind[0])
+            result.append(read_photo(upload))
         except ImageRefused as exc:
             errors["photos"] = f"第 {number} 张照片{exc}"
             return []
-        result.append(_Photo(clean.content, *kind))
     return result
 
 
-def _store_photos(case: Case, photos: list[_Photo], *, actor, now: dt.datetime,
+def _store_photos(case: Case, photos: list[CleanPhoto], *, actor, now: dt.datetime,
                   assignment: Assignment | None = None) -> list[Attachment]:
     stored = []
     written = _new_files.get()

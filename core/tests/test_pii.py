@@ -24,6 +24,13 @@ def test_masks_hide_the_middle_of_phone_and_id_number():
     assert "3号楼" not in pii.mask_address("城关街道东街社区3号楼2单元")
 
 
+def test_names_keep_their_first_character_and_public_text_hides_a_number_whole():
+    assert [pii.mask_name(name) for name in ("张建华", "欧阳", "李", " ", "")] == ["张**", "欧*", "李*", "", ""]
+    text = "电话13812341234，身份证610424199001011234"
+    assert pii.mask_text(text) == "电话138****1234，身份证610424********1234"
+    assert pii.mask_text(text, public=True) == "电话（号码已隐去），身份证（号码已隐去）"
+
+
 def test_old_keys_still_decrypt_after_a_new_key_is_put_in_front(settings):
     settings.PII_KEYS = ["ZGVtby1vbmx5LXBpaS1rZXktMDEyMzQ1Njc4OWFiY2Q="]
     token = pii.encrypt("13800000000")
