@@ -7,6 +7,7 @@ The tree:  县 610424 → 城关街道 610424001 → 东街社区 …001001 (gri
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import shutil
@@ -39,9 +40,73 @@ def scratch_media_and_cache(settings, tmp_path):
     cache.clear()
 
 
+class RowSnapshot:
+    """The rows a builder wrote, kept so that later tests get the same rows by a few bulk inserts.
+
+    Nearly every test asks for the test county and its users; building them through the services costs
+    some seventy queries a test. The first test of a worker process builds them for real and keeps what
+    was written (every table, audit rows included); each later test inserts copies of those rows inside
+    its own transaction, so it sees the same records, primary keys included, as if it had built them.
+    """
+
+    def __init__(self, build):
+        from django.apps import apps
+        from django.db import connection
+
+        models = [m for m in apps.get_models(include_auto_created=True) if not m._meta.proxy and m._meta.managed]
+        before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in models}
+        written: set[str] = set()
+
+        def note_inserts(execute, sql, params, many, context):
+            if sql.lstrip().upper().startswith("INSERT INTO"):
+                written.add(sql.split()[2].strip('"`'))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note_inserts):
+            self.result = build()
+        self.rows = []
+        for model in models:
+            if model._meta.db_table in written:
+                new = [row for row in model._base_manager.order_by("pk") if row.pk not in before[model]]
+                if new:
+                    self.rows.append((model, new))
+
+    def free(self) -> bool:
+        """Whether none of the kept rows' keys is taken (a fixture that ran first may have written some)."""
+        return not any(model._base_manager.filter(pk__in=[row.pk for row in rows]).exists()
+                       for model, rows in self.rows)
+
+    def restore(self):
+        """Insert copies of the kept rows (foreign keys are checked at commit, so order does not matter)
+        and return a copy of the builder's result whose instances are as fresh as the rows."""
+        from django.db import transaction
+
+        with transaction.atomic():
+            for model, rows in self.rows:
+                model._base_manager.bulk_create(copy.deepcopy(rows))
+        return copy.deepcopy(self.result)
+
+
+_snapshots: dict[str, RowSnapshot] = {}
+
+
+def _built_once(name: str, build):
+    """`build()`'s result, by a real build in the first test of this process that needs it, by restoring
+    the rows it wrote in every later one (or by a real build, where rows written before took their keys)."""
+    snapshot = _snapshots.get(name)
+    if snapshot is None:
+        _snapshots[name] = snapshot = RowSnapshot(build)
+        return copy.deepcopy(snapshot.result), True
+    if snapshot.free():
+        return snapshot.restore(), True
+    return build(), False
+
+
 @pytest.fixture
 def tree(db) -> Tree:
-    return build_tree()
+    built, kept = _built_once("tree", build_tree)
+    built.kept_rows = kept  # the users' kept rows point at the kept tree's keys, and only there fit
+    return built
 
 
 def build_tree() -> Tree:
@@ -74,7 +139,22 @@ def build_tree() -> Tree:
 @pytest.fixture
 def users(tree) -> dict[str, User]:
     """One user per role, keyed by a short name; all share PASSWORD."""
-    return build_users(tree)
+    if not tree.kept_rows:
+        return build_users(tree)
+    built, _ = _built_once("users", lambda: build_users(tree))
+    # The users point at this test's copies of the tree's regions and organisations.
+    for user in built.values():
+        for field in ("region", "organisation"):
+            if getattr(user, f"{field}_id"):
+                setattr(user, field, _handle_by_pk(tree, getattr(user, f"{field}_id"), type(getattr(user, field))))
+    return built
+
+
+def _handle_by_pk(tree: Tree, pk: int, model):
+    for obj in vars(tree).values():
+        if isinstance(obj, model) and obj.pk == pk:
+            return obj
+    return model.objects.get(pk=pk)
 
 
 def build_users(tree: Tree) -> dict[str, User]:
