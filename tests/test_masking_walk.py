@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from itertools import product
 
 import pytest
@@ -255,7 +256,15 @@ def body_text(response) -> str:
 
 def leaks(response, values: list[str]) -> list[str]:
     text = body_text(response)
-    return [value for value in values if value in text]
+    return [value for value in values if _shown(value, text)]
+
+
+def _shown(value: str, text: str) -> bool:
+    # Four digits (what a mask keeps) leak only as a number of their own, as in 138****1234: inside a longer
+    # run of letters and digits (a photo's random file name, a nonce) they are chance, not a phone.
+    if len(value) == 4 and value.isdigit():
+        return re.search(rf"(?<![0-9A-Za-z]){value}(?![0-9A-Za-z])", text) is not None
+    return value in text
 
 
 def test_the_walk_reaches_detail_pages_exports_and_api_records(objects):
