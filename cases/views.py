@@ -14,9 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import drafts
 from accounts.models import REGION_STAFF_ROLES, Role
 from regions.selectors import has_console_scope, sees_everything
 
@@ -130,11 +132,26 @@ def _render_case(
     }, status=status)
 
 
+def _restored_form(request: HttpRequest, case: Case, page: selectors.CasePage) -> ActionForm | None:
+    """The action form filled from a draft kept when the session had expired, if one was kept for this page.
+
+    It keeps the version the user was looking at, so a case changed meanwhile answers with the conflict.
+    """
+    fields = drafts.take(request)
+    for action in page.options.actions:
+        values = drafts.first_values(fields, action)
+        if "version" in values:
+            drafts.announce_restored(request)
+            return ACTION_FORMS[action](case=case, user=request.user, options=page.options, initial=values)
+    return None
+
+
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = visible_case(request.user, pk)
-    return _render_case(request, case)
+    page = selectors.case_page(request.user, case)
+    return _render_case(request, case, page=page, bound=_restored_form(request, case, page))
 
 
 def _posted_version(request: HttpRequest, action: str) -> int | None:
@@ -154,6 +171,7 @@ def _conflict(request: HttpRequest, pk: int, form: ActionForm) -> HttpResponse:
     return _render_case(request, case, page=page, bound=again, alert=CONFLICT_MESSAGE, status=409)
 
 
+@drafts.returns_to(lambda request, pk, action: reverse("cases:detail", args=[pk]))
 @login_required
 @require_POST
 def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
