@@ -191,6 +191,8 @@ class World:
             to_stage=Stage.RESOLUTION_DISCLOSED, note="决议内容", public_from=today,
             public_until=today + dt.timedelta(days=30))
         return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk}
+
+    @staticmethod
     def _consultations(tree, admin) -> dict[str, object]:
         """A consultation open for comments in the east community and one in the other street, each with a
         resident's comment."""
