@@ -6,6 +6,7 @@ from accounts.models import REGION_STAFF_ROLES, Role
 from regions.permissions import MANAGER_ROLES
 from regions.selectors import scope_root, sees_everything
 
+from .assignment_workflow import ASSIGNMENT_LIVE
 from .models import Assignment, Case, CaseReporter, WhistleSummons
 from .workflow import Who
 
@@ -127,3 +128,20 @@ def sees_internal_detail(user, case: Case) -> bool:
         user.role == Role.DEPARTMENT_HANDLER and user.organisation_id is not None
         and WhistleSummons.objects.filter(whistle__case=case, organisation_id=user.organisation_id).exists()
     )
+
+
+def may_reveal_contact(user, case: Case) -> bool:
+    """Whether `user` may see the reporter's phone on `case` whole (with a reason, logged) to call them back:
+    its 首问责任人, staff whose area holds it (grid workers included), and the handlers of an organisation
+    the case is assigned to while that assignment is live (not returned or withdrawn)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if sees_everything(user) or case.owner_id == user.pk:
+        return True
+    if user.role in REGION_STAFF_ROLES and _in_scope(user, case):
+        return True
+    if user.role == Role.DEPARTMENT_HANDLER and user.organisation_id is not None:
+        return case.assignments.filter(
+            organisation_id=user.organisation_id, status__in=ASSIGNMENT_LIVE
+        ).exists()
+    return False

@@ -14,5 +14,6 @@ urlpatterns = [
     path("whistles/", views.whistle_board, name="whistle_board"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.transition, name="transition"),
+    path("<int:pk>/reveal-phone/", views.contact_reveal, name="contact_reveal"),
     path("photos/<int:pk>/", views_media.attachment_view, name="attachment"),
 ]

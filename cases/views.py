@@ -14,13 +14,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import drafts
 from accounts.models import REGION_STAFF_ROLES, Role
+from core import pii
+from core.forms import RevealForm
 from regions.selectors import has_console_scope, sees_everything
 
-from . import selectors, services, workflow
+from . import permissions, selectors, services, workflow
 from .forms import ACTION_FORMS, INTAKE_ROLES, ActionForm, CaseFilterForm, IntakeForm
 from .models import Case, Kind
 from .workflow import StaleVersion, TransitionNotAllowed
@@ -104,9 +108,17 @@ def _action_label(action: str, status: str) -> str:
     return edges[0].label if len(edges) == 1 else workflow.ACTION_LABELS.get(action, action)
 
 
+def _contact_item(case: Case, *, revealed: str | None = None, errors=(), reason: str = "") -> dict:
+    """The reporter's phone as includes/pii_field.html draws it: masked, or revealed after a logged request."""
+    return {
+        "name": services.CONTACT_FIELD, "label": "联系电话", "masked": pii.mask_phone(case.contact_phone),
+        "on_file": bool(case.contact_phone), "revealed": revealed, "errors": list(errors), "reason": reason,
+    }
+
+
 def _render_case(
     request: HttpRequest, case: Case, *, page: selectors.CasePage | None = None, bound: ActionForm | None = None,
-    alert: str = "", status: int = 200,
+    alert: str = "", status: int = 200, contact: dict | None = None,
 ) -> HttpResponse:
     """The case page; `bound` is the action form that was just submitted (shown again, open)."""
     user = request.user
@@ -127,14 +139,57 @@ def _render_case(
         "bound_action": bound.action if bound is not None else "",
         # Likely duplicates (routing) are offered only while the case may still be merged.
         "offer_duplicates": "merge" in page.options.actions,
+        "contact": contact or _contact_item(case), "may_reveal": permissions.may_reveal_contact(user, case),
+        "reveal_url": reverse("cases:contact_reveal", args=[case.pk]),
     }, status=status)
+
+
+def _restored_form(request: HttpRequest, case: Case, page: selectors.CasePage) -> ActionForm | None:
+    """The action form filled from a draft kept when the session had expired, if one was kept for this page.
+
+    It keeps the version the user was looking at, so a case changed meanwhile answers with the conflict.
+    """
+    fields = drafts.take(request)
+    for action in page.options.actions:
+        values = drafts.first_values(fields, action)
+        if "version" in values:
+            drafts.announce_restored(request)
+            return ACTION_FORMS[action](case=case, user=request.user, options=page.options, initial=values)
+    return None
 
 
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = visible_case(request.user, pk)
-    return _render_case(request, case)
+    page = selectors.case_page(request.user, case)
+    return _render_case(request, case, page=page, bound=_restored_form(request, case, page))
+
+
+@never_cache
+@login_required
+@require_POST
+def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """回访: the reporter's phone shown whole, for a reason, logged against the case (HTMX swaps the field in)."""
+    user = request.user
+    case = visible_case(user, pk)
+    if not permissions.may_reveal_contact(user, case):
+        raise services.case_contact_reveal_refused(actor=user, case=case)
+    form = RevealForm(request.POST)
+    revealed, errors = None, []
+    if form.is_valid():
+        try:
+            revealed = services.case_contact_reveal(actor=user, case=case, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            errors = [message for messages in error.message_dict.values() for message in messages]
+    else:
+        errors = form.errors.get("reason", [])
+    contact = _contact_item(case, revealed=revealed, errors=errors, reason=request.POST.get("reason", ""))
+    if request.headers.get("HX-Request"):
+        return render(request, "includes/pii_field.html", {
+            "item": contact, "may_reveal": True, "reveal_url": reverse("cases:contact_reveal", args=[case.pk]),
+        })
+    return _render_case(request, case, contact=contact)
 
 
 def _posted_version(request: HttpRequest, action: str) -> int | None:
@@ -154,6 +209,7 @@ def _conflict(request: HttpRequest, pk: int, form: ActionForm) -> HttpResponse:
     return _render_case(request, case, page=page, bound=again, alert=CONFLICT_MESSAGE, status=409)
 
 
+@drafts.returns_to(lambda request, pk, action: reverse("cases:detail", args=[pk]))
 @login_required
 @require_POST
 def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:

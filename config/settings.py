@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "core.denials.DeniedAccessAuditMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
+    "accounts.drafts.FormDraftMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

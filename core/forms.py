@@ -27,3 +27,9 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         field = name if name in form.fields else None
         for message in messages:
             form.add_error(field, message)
+
+
+class RevealForm(forms.Form):
+    """The reason asked before masked personal data is shown whole (the reveal is logged with it)."""
+
+    reason = forms.CharField(label="查看事由", max_length=200, error_messages={"required": "请填写查看事由"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -96,3 +97,28 @@ def record_delete(instance: models.Model, *, actor, reason: str = "") -> None:
         changes=audit.diff(audit.snapshot(instance, fields), dict.fromkeys(fields)), reason=reason,
     )
     instance.delete()
+
+
+# Masked personal data is shown whole only on request, with a reason, and every such request is logged.
+REVEAL_REASON_REQUIRED = "请填写查看事由"
+
+
+def record_reveal(*, actor, target: models.Model, reason: str, changes: dict[str, str]) -> None:
+    """Log that `actor` was shown `target`'s masked personal data (`changes` names the field), with the reason.
+
+    The caller has already decided that `actor` may see it; a blank reason is refused, keyed `reason`.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REVEAL_REASON_REQUIRED})
+    with transaction.atomic():
+        audit.record(actor=actor, action=AuditEvent.Action.REVEAL, target=target, changes=changes, reason=reason)
+
+
+def record_reveal_refused(*, actor, target: models.Model, changes: dict[str, str], message: str) -> PermissionDenied:
+    """Log a refused reveal of `target`'s personal data and return the exception to raise.
+
+    Called outside any transaction, so that raising the exception cannot roll the record back.
+    """
+    audit.record(actor=actor, action=AuditEvent.Action.DENIED, target=target, changes=changes, outcome="denied")
+    return PermissionDenied(message)

@@ -12,9 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import Role
-from core import audit, pii
-from core.models import AuditEvent
-from core.services import record_archive, record_create, record_update
+from core import pii
+from core.services import record_archive, record_create, record_reveal, record_reveal_refused, record_update
 from regions.models import Facility, Level, Region
 
 from . import minors
@@ -117,11 +116,9 @@ def person_reveal_refused(*, actor, person: Person, field: str) -> PermissionDen
 
     Called outside any transaction, so that raising the exception cannot roll the record back.
     """
-    audit.record(actor=actor, action=AuditEvent.Action.DENIED, target=person,
-                 changes=_reveal_changes(person, field), outcome="denied")
-    if minors.is_minor(person):
-        return PermissionDenied("该人员未满 14 周岁，其个人信息仅限经授权的人员查看")
-    return PermissionDenied("无权查看该人员的个人信息")
+    message = ("该人员未满 14 周岁，其个人信息仅限经授权的人员查看" if minors.is_minor(person)
+               else "无权查看该人员的个人信息")
+    return record_reveal_refused(actor=actor, target=person, changes=_reveal_changes(person, field), message=message)
 
 
 def person_reveal(*, actor, person: Person, field: str, reason: str) -> str:
@@ -135,12 +132,7 @@ def person_reveal(*, actor, person: Person, field: str, reason: str) -> str:
         raise ValidationError({"field": "不支持查看该字段"})
     if not person_may_reveal(actor, person):
         raise person_reveal_refused(actor=actor, person=person, field=field)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "请填写查看事由"})
-    with transaction.atomic():
-        audit.record(actor=actor, action=AuditEvent.Action.REVEAL, target=person,
-                     changes=_reveal_changes(person, field), reason=reason)
+    record_reveal(actor=actor, target=person, reason=reason, changes=_reveal_changes(person, field))
     return getattr(person, field) or ""
 
 

@@ -12,11 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core import pii
+from core.forms import RevealForm
 from regions.permissions import can_export_rosters, can_import_rosters, can_manage_region
 from regions.selectors import scope_root, sees_everything
 
@@ -99,9 +101,8 @@ def party_member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organisations/members/form.html", {"form": form, "member": member})
 
 
-class RevealForm(forms.Form):
+class PersonRevealForm(RevealForm):
     field = forms.ChoiceField(choices=list(pii.PII_FIELD_LABELS.items()))
-    reason = forms.CharField(label="查看事由", max_length=200, error_messages={"required": "请填写查看事由"})
 
 
 def _pii_items(person: Person, *, revealed: dict[str, str], errors: dict[str, list[str]], reasons: dict[str, str]):
@@ -130,6 +131,7 @@ def _render_person(request: HttpRequest, person: Person, *, revealed=None, error
         "member": member,
         "pii_items": _pii_items(person, revealed=revealed or {}, errors=errors or {}, reasons=reasons or {}),
         "may_reveal": services.person_may_reveal(user, person),
+        "reveal_url": reverse("organisations:person_reveal", args=[person.pk]),
         "minor": minors.is_minor(person),
         "minor_label": minors.MINOR_LABEL,
         "current_positions": [p for p in positions if p.ended_on is None],
@@ -152,7 +154,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     person = get_object_or_404(selectors.people_visible_to(user).select_related("home_region"), pk=pk)
-    form = RevealForm(request.POST)
+    form = PersonRevealForm(request.POST)
     field = request.POST.get("field", "")
     if field not in pii.PII_FIELD_LABELS:
         return HttpResponse("不支持查看该字段", status=400, content_type="text/plain; charset=utf-8")
@@ -173,8 +175,8 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         item = _pii_items(person, revealed=revealed, errors=errors, reasons=reasons)
         item = next(entry for entry in item if entry["name"] == field)
-        return render(request, "organisations/members/_pii_field.html", {
-            "person": person, "item": item, "may_reveal": True,
+        return render(request, "includes/pii_field.html", {
+            "item": item, "may_reveal": True, "reveal_url": reverse("organisations:person_reveal", args=[person.pk]),
         })
     return _render_person(request, person, revealed=revealed, errors=errors, reasons=reasons)
 

@@ -16,8 +16,9 @@ Each returns the case as it stands afterwards, with its new `version`.
 
 One module per section of the table: `intake`, `registration` (立案, 不予受理, 合并), `dispatch`
 (派遣, 报到, 退回, 裁定), `handling` (延期, 办理记录, 答复), `closing` (核查, 返工, 结案, 评价), `meetings`
-(上会, 恢复办理), `whistles` (吹哨, 报到, 评分), `owner` (首问责任), on the shared plumbing of `_base` and
-`photos`. Callers import from `cases.services`, never from a section.
+(上会, 恢复办理), `whistles` (吹哨, 报到, 评分), `owner` (首问责任), `contact` (回访: the logged phone
+reveal), on the shared plumbing of `_base` and `photos`. Callers import from `cases.services`, never
+from a section.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .closing import (
     close_check_register,
     unsatisfied_escalation_meeting,
 )
+from .contact import CONTACT_FIELD, case_contact_reveal, case_contact_reveal_refused
 from .dispatch import (
     ASSIGNABLE_FACILITY_KINDS,
     AssigneeSpec,
@@ -76,6 +78,7 @@ __all__ = [
     "CleanPhoto",
     "read_photo",
     "CLOSE_CHECKS",
+    "CONTACT_FIELD",
     "close_check_register",
     "ASSIGNABLE_FACILITY_KINDS",
     "AssigneeSpec",
@@ -93,6 +96,8 @@ __all__ = [
     "case_arbitrate",
     "case_classify",
     "case_close",
+    "case_contact_reveal",
+    "case_contact_reveal_refused",
     "case_dispatch",
     "case_escalate",
     "case_grant_extension",
