@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from cases.models import DESCRIPTION_MAX_LENGTH, TEXT_MAX_LENGTH, Kind, RatingResult, RequestType, TargetGroup
 from cases.services import MAX_PHOTOS_PER_CASE, TITLE_MAX_LENGTH
+from core.text import ascii_digits, clean_text
 
 from .selectors import (
     CategoryGroup,
@@ -48,7 +49,8 @@ class PhotosField(forms.FileField):
 
 
 def _plain_phone(value: str) -> str:
-    return re.sub(r"[\s\-]+", "", value or "")
+    # Full-width digits typed with a Chinese input method count as the digits they are.
+    return re.sub(r"[\s\-]+", "", ascii_digits(value))
 
 
 class PortalForm(forms.Form):
@@ -187,10 +189,10 @@ class ReportForm(PortalForm):
         return str(source.get(name) or "")
 
     def clean_title(self) -> str:
-        return self.cleaned_data["title"].strip()
+        return clean_text(self.cleaned_data["title"], single_line=True).strip()
 
     def clean_description(self) -> str:
-        description = self.cleaned_data["description"].strip()
+        description = clean_text(self.cleaned_data["description"]).strip()
         if len(description) > DESCRIPTION_MAX_LENGTH:
             raise ValidationError(
                 f"具体情况不能超过 {DESCRIPTION_MAX_LENGTH} 个字（现有 {len(description)} 个字），请删减后再提交"
