@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from core import audit, pii
 from core.models import AuditEvent
+from core.text import ascii_digits
 from core.validators import id_number_error, is_mainland_mobile
 from core.xlsx import (
     HEADER_FILL,
@@ -381,7 +382,7 @@ def plan_party_members(*, actor, rows: list[tuple[int, dict[str, Any]]]) -> tupl
         elif member is not None and member.pk not in changeable_members:
             report.add(number, "id_number", "该党员不在您的管理范围内，不能通过导入修改")
 
-        phone = re.sub(r"\s+", "", text.get("phone", ""))
+        phone = re.sub(r"\s+", "", ascii_digits(text.get("phone", "")))
         if phone and (reason := phone_error(phone)) is not None:
             report.add(number, "phone", reason)
         address = text.get("address", "")

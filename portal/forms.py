@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 
 from cases.models import DESCRIPTION_MAX_LENGTH, TEXT_MAX_LENGTH, Kind, RatingResult, RequestType, TargetGroup
 from cases.services import MAX_PHOTOS_PER_CASE, TITLE_MAX_LENGTH
-from core.text import ascii_digits, clean_text
+from core.forms import NumberTextField
+from core.text import clean_text
 
 from .selectors import (
     CategoryGroup,
@@ -49,8 +50,7 @@ class PhotosField(forms.FileField):
 
 
 def _plain_phone(value: str) -> str:
-    # Full-width digits typed with a Chinese input method count as the digits they are.
-    return re.sub(r"[\s\-]+", "", ascii_digits(value))
+    return re.sub(r"[\s\-]+", "", value or "")
 
 
 class PortalForm(forms.Form):
@@ -144,7 +144,7 @@ class ReportForm(PortalForm):
         label="联系人姓名", widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": "请填写联系人姓名"},
     )
-    contact_phone = forms.CharField(
+    contact_phone = NumberTextField(
         label="手机号码", help_text="11 位手机号码，只用于工作人员联系您，不会公开",
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
         error_messages={"required": "请填写手机号码，便于答复您"},
@@ -262,7 +262,7 @@ class CommentForm(PortalForm):
                            error_messages={"required": "请填写您的意见"})
     display_name = forms.CharField(label="称呼", max_length=30, error_messages={
         "required": "请填写您的称呼", "max_length": "称呼不能超过 30 个字"}, help_text="公开时只显示第一个字，如“张**”")
-    phone = forms.CharField(label="手机号码", max_length=20, required=False,
+    phone = NumberTextField(label="手机号码", max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
                             help_text="选填，仅供工作人员联系您，不会公开")
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
