@@ -48,8 +48,8 @@ def write_audit_events(
     note = f"审计记录　导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}　共 {rows} 条　筛选条件：{used}"
     if truncated:
         note += "　（超出单次导出上限，仅含最新的记录，请缩小筛选范围分批导出）"
-    sheet.append(xlsx.text_row(sheet, [note], font=xlsx.NOTE_FONT))
-    sheet.append(xlsx.text_row(sheet, [header for header, _ in COLUMNS], font=xlsx.HEADER_FONT))
+    xlsx.append_row(sheet, [note], font=xlsx.NOTE_FONT)
+    xlsx.append_row(sheet, [header for header, _ in COLUMNS], font=xlsx.HEADER_FONT)
     for event in events:
-        sheet.append(xlsx.text_row(sheet, event_row(event)))
+        xlsx.append_row(sheet, event_row(event))
     return xlsx.workbook_bytes(workbook)

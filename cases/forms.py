@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import REGION_STAFF_ROLES, Role, User
 from categories.models import Category, UrgencyLevel
 from categories.selectors import category_tree
-from core.forms import add_service_errors
+from core.forms import NumberTextField, add_service_errors
 from regions.forms import RegionChoiceField, RegionCodeFilterMixin
 from regions.models import Level, Region
 from regions.selectors import regions_visible_to, scope_root
@@ -185,7 +185,7 @@ class IntakeForm(forms.Form):
         label="内容", widget=_textarea(6), max_length=4000, error_messages={"required": "请填写内容"},
     )
     contact_name = forms.CharField(label="联系人", max_length=50, error_messages={"required": "请填写联系人"})
-    contact_phone = forms.CharField(
+    contact_phone = NumberTextField(
         label="联系电话", max_length=20, help_text="11 位手机号，或区号加座机号",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         error_messages={"required": "请填写联系电话，便于答复反映人"},

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from core import audit
 from core.models import AuditEvent
 from core.pii import mask_name, mask_phone
-from core.xlsx import download, exporter_label, workbook_bytes
+from core.xlsx import append_row, download, exporter_label, workbook_bytes
 from organisations.excel import Column, as_text, export_note, new_sheet
 
 from . import selectors
@@ -104,7 +104,7 @@ def write_rows(title: str, columns: tuple[Column, ...], rows: Iterable[list[Any]
     note = export_note(title, exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=True)
     workbook, sheet = new_sheet(title, columns, note, author=exported_by, when=exported_at)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     as_text(sheet, columns, {"tracking_code", "contact_phone"}, 3)
     return workbook_bytes(workbook)
 

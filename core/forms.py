@@ -6,12 +6,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
+from .text import ascii_digits
+
 
 class FieldRenderer(TemplatesSetting):
     """The project's form renderer (FORM_RENDERER): `{{ field.as_field_group }}` and `{{ form }}` draw
     each field with templates/includes/field.html, the one field template, like the include does."""
 
     field_template_name = "includes/field.html"
+
+
+class NumberTextField(forms.CharField):
+    """A phone or ID number typed as text: full-width digits and forms (１３９…, typed with a Chinese input
+    method) read as ASCII before any validator sees them, so they are accepted and stored as ASCII."""
+
+    def to_python(self, value):
+        return super().to_python(ascii_digits(value) if isinstance(value, str) else value)
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

@@ -18,6 +18,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
+from .text import ascii_digits
+
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
@@ -45,7 +47,8 @@ def reencrypt(token: str) -> str:
 
 
 def normalise(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
+    """A phone or ID number as compared and hashed: ASCII (full-width digits read as such), no spaces, upper case."""
+    return re.sub(r"\s+", "", ascii_digits(value)).upper()
 
 
 def lookup_hash(value: str) -> str:

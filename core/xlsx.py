@@ -6,6 +6,10 @@ out as an inline string: Excel shows it as typed, whatever it begins with ("=", 
 or a carriage return). Numbers and dates are left as they are. Apps keep their own columns; the
 workbook, its note and header rows, its bytes and the download response are made here.
 
+No stored text can break an export: every row goes in through `append_row` (or `text_row`), which
+drops the characters an .xlsx cannot hold (control characters but tab, newline and carriage return,
+U+FFFE/U+FFFF, lone surrogates), so rows stored before intake cleaned its text export too.
+
 Reading: an upload is checked by its content (size, zip, inflation) before openpyxl sees it, and any
 failure to open it is one ImportFileError with a message in Chinese.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +42,8 @@ MAX_INFLATION = 20
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
 NOTE_FONT = Font(italic=True, color="57606A")
+# What XML 1.0 (and so openpyxl, which raises IllegalCharacterError) cannot carry in a cell.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class ImportFileError(Exception):
@@ -63,9 +70,9 @@ def new_workbook(*, author: str, title: str = "", created: dt.datetime | None = 
 def write_head(sheet: Any, note: str, headers: Sequence[str], widths: Sequence[int], *,
                centre_headers: bool = False) -> None:
     """Row 1 the note, row 2 the bold header, column widths, rows 1-2 frozen (a sheet that is not write-only)."""
-    sheet.append([note])
+    append_row(sheet, [note])
     sheet.cell(row=1, column=1).font = NOTE_FONT
-    sheet.append(list(headers))
+    append_row(sheet, headers)
     for index, width in enumerate(widths, start=1):
         cell = sheet.cell(row=2, column=index)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
@@ -75,9 +82,14 @@ def write_head(sheet: Any, note: str, headers: Sequence[str], widths: Sequence[i
     sheet.freeze_panes = "A3"
 
 
+def writable(value: Any) -> Any:
+    """`value` without the characters a cell cannot hold, when it is a string; anything else as it is."""
+    return _UNWRITABLE.sub("", value) if isinstance(value, str) else value
+
+
 def text_cell(sheet: Any, value: str, *, font: Font | None = None) -> WriteOnlyCell:
     """A cell of a write-only sheet that holds `value` as text, never as a formula."""
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=writable(value))
     cell.data_type = TEXT
     if font is not None:
         cell.font = font
@@ -96,6 +108,17 @@ def keep_text(workbook: Workbook) -> None:
 def text_row(sheet: Any, values: Sequence[Any], *, font: Font | None = None) -> list[Any]:
     """A row for a write-only sheet: every string a `text_cell` (with `font`), other values as they are."""
     return [text_cell(sheet, value, font=font) if isinstance(value, str) else value for value in values]
+
+
+def append_row(sheet: Any, values: Sequence[Any], *, font: Font | None = None) -> None:
+    """Add `values` as the next row of `sheet`, every string made `writable` (as text cells when write-only).
+
+    Every row of every export goes in here, so no stored text can make openpyxl refuse the file.
+    """
+    if getattr(sheet.parent, "write_only", False):
+        sheet.append(text_row(sheet, values, font=font))
+    else:
+        sheet.append([writable(value) for value in values])
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

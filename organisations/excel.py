@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from core import audit, pii
 from core.models import AuditEvent
+from core.text import ascii_digits
 from core.validators import id_number_error, is_mainland_mobile
 from core.xlsx import (
     HEADER_FILL,
@@ -34,6 +35,7 @@ from core.xlsx import (
     NO,
     YES,
     ImportFileError,
+    append_row,
     cell_text,
     new_workbook,
     open_workbook,
@@ -380,7 +382,7 @@ def plan_party_members(*, actor, rows: list[tuple[int, dict[str, Any]]]) -> tupl
         elif member is not None and member.pk not in changeable_members:
             report.add(number, "id_number", "该党员不在您的管理范围内，不能通过导入修改")
 
-        phone = re.sub(r"\s+", "", text.get("phone", ""))
+        phone = re.sub(r"\s+", "", ascii_digits(text.get("phone", "")))
         if phone and (reason := phone_error(phone)) is not None:
             report.add(number, "phone", reason)
         address = text.get("address", "")
@@ -817,7 +819,7 @@ def write_party_members(members: Iterable[PartyMember], *, exported_by: str, exp
     note = export_note("党员名册", exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=True)
     workbook, sheet = new_sheet("党员名册", ROSTER_COLUMNS, note, author=exported_by, when=exported_at)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     as_text(sheet, ROSTER_COLUMNS, {"id_number", "phone", "community", "grid"}, 3)
     _dates(sheet, ROSTER_COLUMNS, {"joined_on", "registered_on"}, 3)
     return workbook_bytes(workbook)
@@ -841,7 +843,7 @@ def write_organisations(organisations: Iterable[Organisation], *, exported_by: s
     note = export_note("组织名录", exported_by=exported_by, exported_at=exported_at, rows=len(rows), masked=False)
     workbook, sheet = new_sheet("组织名录", ORGANISATION_COLUMNS, note, author=exported_by, when=exported_at)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     as_text(sheet, ORGANISATION_COLUMNS, {"region", "credit_code"}, 3)
     return workbook_bytes(workbook)
 
@@ -859,16 +861,16 @@ def write_template(columns: Sequence[Column], *, title: str, note: str) -> bytes
             cell.comment = Comment(column.hint + (f"。示例：{column.example}" if column.example else ""), "共治")
         sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     guide = workbook.create_sheet("填写说明")
-    guide.append(["列名", "是否必填", "填写要求", "示例"])
+    append_row(guide, ["列名", "是否必填", "填写要求", "示例"])
     for cell in guide[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
     for column in columns:
-        guide.append([column.header, "必填" if column.required else "选填", column.hint, column.example])
-    guide.append([])
-    guide.append(["示例行（请勿直接复制到第一个工作表）："])
-    guide.append([column.header for column in columns])
-    guide.append([column.example for column in columns])
+        append_row(guide, [column.header, "必填" if column.required else "选填", column.hint, column.example])
+    append_row(guide, [])
+    append_row(guide, ["示例行（请勿直接复制到第一个工作表）："])
+    append_row(guide, [column.header for column in columns])
+    append_row(guide, [column.example for column in columns])
     for index, width in enumerate((16, 10, 44, 28), start=1):
         guide.column_dimensions[get_column_letter(index)].width = width
     return workbook_bytes(workbook)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import pii
+from core.forms import NumberTextField
 from core.validators import id_number_birth_date, validate_id_number, validate_mainland_mobile
 from regions.models import Level, Region
 from regions.permissions import can_manage_region
@@ -94,11 +95,11 @@ class PartyMemberForm(forms.Form):
     gender = forms.ChoiceField(label="性别", choices=[("", "—")] + list(Person.Gender.choices), required=False)
     birth_date = forms.DateField(label="出生日期", required=False, widget=_date_input(),
                                  help_text="可留空，将按身份证号填写")
-    phone = forms.CharField(
+    phone = NumberTextField(
         label="联系电话", max_length=11, required=False, validators=[validate_mainland_mobile],
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "off"}),
     )
-    id_number = forms.CharField(
+    id_number = NumberTextField(
         label="身份证号", max_length=18, required=False, validators=[validate_id_number],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 
 from cases.models import DESCRIPTION_MAX_LENGTH, TEXT_MAX_LENGTH, Kind, RatingResult, RequestType, TargetGroup
 from cases.services import MAX_PHOTOS_PER_CASE, TITLE_MAX_LENGTH
+from core.forms import NumberTextField
+from core.text import clean_text
 
 from .selectors import (
     CategoryGroup,
@@ -142,7 +144,7 @@ class ReportForm(PortalForm):
         label="联系人姓名", widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": "请填写联系人姓名"},
     )
-    contact_phone = forms.CharField(
+    contact_phone = NumberTextField(
         label="手机号码", help_text="11 位手机号码，只用于工作人员联系您，不会公开",
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
         error_messages={"required": "请填写手机号码，便于答复您"},
@@ -187,10 +189,10 @@ class ReportForm(PortalForm):
         return str(source.get(name) or "")
 
     def clean_title(self) -> str:
-        return self.cleaned_data["title"].strip()
+        return clean_text(self.cleaned_data["title"], single_line=True).strip()
 
     def clean_description(self) -> str:
-        description = self.cleaned_data["description"].strip()
+        description = clean_text(self.cleaned_data["description"]).strip()
         if len(description) > DESCRIPTION_MAX_LENGTH:
             raise ValidationError(
                 f"具体情况不能超过 {DESCRIPTION_MAX_LENGTH} 个字（现有 {len(description)} 个字），请删减后再提交"
@@ -260,7 +262,7 @@ class CommentForm(PortalForm):
                            error_messages={"required": "请填写您的意见"})
     display_name = forms.CharField(label="称呼", max_length=30, error_messages={
         "required": "请填写您的称呼", "max_length": "称呼不能超过 30 个字"}, help_text="公开时只显示第一个字，如“张**”")
-    phone = forms.CharField(label="手机号码", max_length=20, required=False,
+    phone = NumberTextField(label="手机号码", max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
                             help_text="选填，仅供工作人员联系您，不会公开")
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)

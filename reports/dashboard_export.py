@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from core.xlsx import new_workbook, workbook_bytes, write_head
+from core.xlsx import append_row, new_workbook, workbook_bytes, write_head
 
 from .dashboard import HEADLINE_RATES, Dashboard
 
@@ -116,5 +116,5 @@ def dashboard_workbook(board: Dashboard, *, title: str, exported_by: str, export
                 f"导出人：{exported_by}　导出时间：{local:%Y-%m-%d %H:%M}")
         write_head(sheet, note, header, [24] + [16] * (len(header) - 1))
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
     return workbook_bytes(workbook)

@@ -12,7 +12,9 @@ is fetched and checked:
 - the database: no table lost a row and every table still answers.
 
 Case texts refuse HTML by design (`core.text.plain_text`): there the payloads with markup must get the
-Chinese message on the page and the structured error in the API, and store nothing. Texts over a field's
+Chinese message on the page and the structured error in the API, and store nothing. They also pass the
+one input boundary (`core.text.clean_text`), so invisible characters are gone from what is stored and
+shown: a case text is read back as `stored(payload)`. Texts over a field's
 length limit are refused in Chinese too. Finally every list page and API list of the URLconf is fetched
 with the payloads in its search and filter parameters and must answer without a server error.
 
@@ -43,6 +45,7 @@ from accounts.models import User
 from api.tests.conftest import Api
 from cases.models import Case, CaseEvent, Rating
 from categories.models import Category, CategoryDepartment
+from core.text import clean_text
 from open311.services import api_key_create
 from organisations import excel
 from organisations import services as org_services
@@ -65,6 +68,13 @@ PAYLOADS: dict[str, str] = {
     "unicode": "\u202e\u200b甲乙\u200d\ufeff丙",
     "long": "长" * 5000,
 }
+
+
+def stored(payload: str) -> str:
+    """A payload as a case text keeps it: invisible characters removed at the input boundary."""
+    return clean_text(payload)
+
+
 # What cases refuse as HTML (core.text.HTML); the rest of the payloads are plain text to them.
 HTML_PAYLOADS = ("script", "img-onerror", "javascript-url")
 HTML_REFUSED = "不能包含 HTML 标签或脚本"
@@ -450,6 +460,7 @@ def test_staff_intake_form(client, world, api, field, payload_key):
         assert_case_refused(response, payload_key)
         assert table_counts() == before
         return
+    payload = stored(payload)
     assert response.status_code == 302, response.content[:500]
     case = Case.objects.get(**{field: payload})
     read_back_case(client, world, api, case, field, payload)
@@ -469,6 +480,7 @@ def test_portal_report_form(client, world, api, field, payload_key):
         assert_inert_page(response, payload, shown=False)
         assert table_counts() == before
         return
+    payload = stored(payload)
     assert response.status_code == 302, response.content[:500]
     case = Case.objects.get(**{field: payload})
     read_back_case(client, world, api, case, field, payload)
@@ -523,6 +535,7 @@ def test_case_action_texts(client, world, api, action, payload_key):
         assert_inert_page(response, payload, shown=False)
         assert table_counts() == before
         return
+    payload = stored(payload)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert CaseEvent.objects.filter(case=case).count() > 0
     staff = world.users["community"]
@@ -555,6 +568,7 @@ def test_rating_comment_on_the_portal(client, world, api, payload_key):
         assert (HTML_REFUSED if payload_key in HTML_PAYLOADS else TOO_LONG) in response.content.decode()
         assert table_counts() == before
         return
+    payload = stored(payload)
     assert response.status_code == 302
     assert Rating.objects.get(case=case).comment == payload
     assert_inert_page(client.get(reverse("portal:track"), {"code": case.tracking_code}), payload, shown=False)
@@ -582,6 +596,7 @@ def test_rest_api_case_create(client, world, api, field, payload_key):
         assert (HTML_REFUSED if payload_key in HTML_PAYLOADS else TOO_LONG) in error["fields"][field][0]
         assert table_counts() == before
         return
+    payload = stored(payload)
     assert response.status_code == 201, response.content
     case = Case.objects.get(pk=response.json()["id"])
     assert getattr(case, field) == payload
@@ -604,6 +619,7 @@ def test_rest_api_transition_note(client, world, api, payload_key):
         assert (HTML_REFUSED if payload_key in HTML_PAYLOADS else TOO_LONG) in error["fields"]["note"][0]
         assert table_counts() == before
         return
+    payload = stored(payload)
     assert response.status_code == 200, response.content
     assert_json_intact(api.get("community", f"/api/v1/cases/{case.pk}/events"), payload)
     assert_inert_page(page_get(client, world.users["community"], reverse("cases:detail", args=[case.pk])), payload,
@@ -634,6 +650,7 @@ def test_open311_post(client, world, api, field, payload_key):
         assert any(text in error["description"] for error in errors for text in expected), errors
         assert not Case.objects.exists()
         return
+    payload = stored(payload)
     assert response.status_code == 200, response.content
     (created,) = response.json()
     case = Case.objects.get(pk=created["service_request_id"])

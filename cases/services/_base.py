@@ -250,10 +250,11 @@ def _edge(move: _Move, *, when: str = "", automatic: bool = False, action: str |
 
 def _text(
     errors: dict[str, str], name: str, value: str | None, *, label: str, required: bool = False,
-    max_length: int = TEXT_MAX_LENGTH,
+    max_length: int = TEXT_MAX_LENGTH, single_line: bool = False,
 ) -> str:
     """`core.text.plain_text`, with the case texts' length limit unless another is given."""
-    return plain_text(errors, name, value, label=label, required=required, max_length=max_length)
+    return plain_text(errors, name, value, label=label, required=required, max_length=max_length,
+                      single_line=single_line)
 
 
 def _own(errors: dict[str, str], name: str, obj, case: Case, label: str):

@@ -18,6 +18,7 @@ from categories.selectors import category_by_code, public_categories
 from core import audit, pii
 from core.db import retry_sqlite_locks
 from core.models import AuditEvent
+from core.text import ascii_digits
 from regions.models import Region
 from regions.selectors import scope_root
 
@@ -157,13 +158,13 @@ def case_submit(
         errors["target_group"] = "请选择帮扶对象"
     elif kind == Kind.PROBLEM and target_group:
         errors["target_group"] = "只有困难类事项需要填写帮扶对象"
-    title = _text(errors, "title", title, label="标题", required=True, max_length=TITLE_MAX_LENGTH)
+    title = _text(errors, "title", title, label="标题", required=True, max_length=TITLE_MAX_LENGTH, single_line=True)
     description = _text(
         errors, "description", description, label="内容", required=True, max_length=DESCRIPTION_MAX_LENGTH
     )
-    address = _text(errors, "address", address, label="地点", max_length=200)
-    contact_name = _text(errors, "contact_name", contact_name, label="联系人", max_length=50)
-    contact_phone = re.sub(r"\s+", "", contact_phone or "")
+    address = _text(errors, "address", address, label="地点", max_length=200, single_line=True)
+    contact_name = _text(errors, "contact_name", contact_name, label="联系人", max_length=50, single_line=True)
+    contact_phone = re.sub(r"\s+", "", ascii_digits(contact_phone))
     if contact_phone and not _PHONE.match(contact_phone):
         errors["contact_phone"] = "联系电话格式不正确（11 位手机号，或区号加座机号）"
     elif not contact_phone and not authenticated:

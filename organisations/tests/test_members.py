@@ -265,6 +265,16 @@ def test_the_community_must_be_in_scope_and_the_grid_inside_it(client, tree, use
     assert not Person.objects.filter(name="王建国").exists()
 
 
+def test_a_phone_and_id_number_typed_in_full_width_are_stored_as_ascii(client, tree, users):
+    full_width = str.maketrans("0123456789X", "０１２３４５６７８９ｘ")
+    response = login(client, users["community"]).post(CREATE, form_data(
+        tree, phone="１３９１２３４５６７８", id_number=valid_id().translate(full_width),
+    ))
+    assert response.status_code == 302, response.content.decode()[:800]
+    person = Person.objects.get(name="王建国")
+    assert person.phone == "13912345678" and person.id_number == valid_id()
+
+
 def test_a_failure_after_the_person_is_created_stores_nothing(client, tree, users, monkeypatch):
     def refuse(**kwargs):
         raise ValidationError({"branch": "该党组织已停止接收党员"})
