@@ -22,7 +22,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from core.api.errors import ApiError, not_found
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
-from core.api.schemas import ErrorOut, RegionBrief, region_ref
+from core.api.schemas import ErrorOut, RecordId, RegionBrief, region_ref
 from core.pii import mask_name, mask_text
 from meetings.selectors import meetings_visible_to
 from regions.selectors import region_visible_by_code
@@ -264,7 +264,7 @@ def moderate_comment(request, consultation_id: int, comment_id: int, payload: Co
 
 
 class ConsultationOpinionIn(Schema):
-    comments: list[int] = Field(min_length=1, max_length=200, description="所处理的意见 id")
+    comments: list[RecordId] = Field(min_length=1, max_length=200, description="所处理的意见 id")
     outcome: str = Field(max_length=10, description="adopted 或 rejected")
     reason: str = Field(max_length=1000, description="理由（必填，将公布）")
     summary: str = Field("", max_length=200, description="意见归纳")

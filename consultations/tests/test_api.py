@@ -103,6 +103,16 @@ def test_a_forbidden_move_is_400_and_a_stale_version_409_and_nothing_changes(api
     assert (consultation.status, consultation.version) == (Status.OPEN, body["version"])
 
 
+def test_an_opinion_naming_ids_no_row_can_have_is_bad_input_not_a_server_error(api, desk):
+    consultation = desk.opened()
+    url = f"/api/v1/consultations/{consultation.pk}/opinions"
+    for ids in ([4447393684096593407508480], [-27690], [0]):
+        response = post(api, "community", url, {"comments": ids, "outcome": "adopted", "reason": "理由"})
+        assert response.status_code in (400, 422), response.content
+        assert "error" in response.json()
+    assert not consultation.opinions.exists()
+
+
 def test_out_of_scope_is_404_and_names_nothing(api, desk):
     consultation = desk.opened()
     comment = desk.comment(consultation)

@@ -1,8 +1,13 @@
 """Schemas shared by the API's routers: the error body and the small references lists embed."""
 
 from enum import Enum
+from typing import Annotated
 
-from ninja import Schema
+from ninja import Field, Schema
+
+# A record's id as a request names it: beyond a 64-bit integer no row can have it, and the database would
+# refuse to compare it (an overflow, not an answer), so the schema refuses it as bad input.
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ErrorDetail(Schema):

@@ -297,7 +297,7 @@ def test_the_283_window_problems_sit_on_the_agendas_of_their_own_communitys_meet
     assert sum(1 for item in items if item.meeting.status == MeetingStatus.CLOSED) > 200
 
 
-def test_the_figures_endpoint_gives_the_demo_year_and_a_rebuild_from_records_gives_the_same(demo, db, client):
+def test_the_figures_endpoint_gives_the_demo_year_and_a_recount_of_the_records_gives_the_same(demo, db, client):
     from consultations.models import Consultation, Opinion
     from meetings.models import MatterStep, Meeting
 
@@ -306,11 +306,8 @@ def test_the_figures_endpoint_gives_the_demo_year_and_a_rebuild_from_records_giv
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
     served = client.get("/api/v1/reports/figures", **bearer).json()
     assert {key: served[key] for key in DEMO_FIGURES} == DEMO_FIGURES
-    # The daily rollups rebuilt from the case records give the same figures.
-    call_command("rollup_rebuild", stdout=io.StringIO())
-    rebuilt = client.get("/api/v1/reports/figures", **bearer).json()
-    assert {key: rebuilt[key] for key in DEMO_FIGURES} == DEMO_FIGURES
-    # The meeting and consultation figures, recounted from the rows themselves (the demo is one county).
+    # The meeting and consultation figures, recounted from the rows themselves (the demo is one county); the
+    # case figures' rollups rebuilt from the records are compared with the kept ones in reports' rollup tests.
     recount = {
         "meetings_held": Meeting.objects.filter(status="closed").count(),
         "matters_decided": MatterStep.objects.filter(action="resolve").values("matter").distinct().count(),
