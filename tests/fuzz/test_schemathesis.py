@@ -4,7 +4,7 @@ The server is the real application (`manage.py runserver` on a free port of 127.
 on a fresh SQLite database that is migrated and given the demo county. Schemathesis signs in as the
 county's staff member (`county`, who sees the whole county) and sends up to `GONGZHI_FUZZ_EXAMPLES`
 (default 20) generated requests to every operation, valid and invalid alike, from
-`GONGZHI_FUZZ_WORKERS` (default 2) clients at once. The run must find no
+`GONGZHI_FUZZ_WORKERS` (default 1) clients at once. The run must find no
 server error (5xx) and no response that breaks the schema.
 
     .venv/bin/pytest -m fuzz tests/fuzz -q
@@ -121,8 +121,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
         "--max-examples", examples,
         "--seed", os.environ.get("GONGZHI_FUZZ_SEED", "311"),
         "--header", f"Authorization: Bearer {token}",
-        # Two clients keep both cores busy (the server answers each in its own thread) and halve the run.
-        "--workers", os.environ.get("GONGZHI_FUZZ_WORKERS", "2"),
+        # One client: two at once (GONGZHI_FUZZ_WORKERS=2) halve the run but raced the consultation moderation.
+        "--workers", os.environ.get("GONGZHI_FUZZ_WORKERS", "1"),
         "--request-timeout", "30",
         "--generation-database", "none",
         "--no-color",
