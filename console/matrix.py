@@ -543,7 +543,7 @@ ROWS: tuple[Row, ...] = (
          "400 @managers", method="POST", data={"hidden": True, "reason": ""}),
     _api("征求意见", "处理意见（征求期未结束）", "/api/v1/consultations/{consultation_east}/opinions",
          "api:decide_opinion", "400 @managers", method="POST",
-         data={"comments": [0], "outcome": "adopted", "reason": "合理"}),
+         data={"comments": ["{comment_east}"], "outcome": "adopted", "reason": "合理"}),
     _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:unknown", "404 @everyone", anonymous=404),
     # -- Open311 (public, no personal data) ------------------------------------------------------------------------
     _page("Open311", "服务发现", "/open311/discovery.json", "open311:discovery", "200 @everyone", anonymous=200),

@@ -220,8 +220,14 @@ class World:
 
     def data(self, row: Row) -> dict:
         # Field names may name objects too (a form prefixed by its agenda item's id).
-        return {self.fill(name): self.fill(value) if isinstance(value, str) else value
-                for name, value in row.data.items()}
+        return {self.fill(name): self._filled(value) for name, value in row.data.items()}
+
+    def _filled(self, value):
+        if isinstance(value, str):
+            return self.fill(value)
+        if isinstance(value, list):
+            return [self._filled(item) for item in value]
+        return value
 
 
 @pytest.fixture(scope="module")
