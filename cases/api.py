@@ -8,22 +8,21 @@ or `invalid` (with fields), 403 `forbidden`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from ninja import Field, Router, Schema, Status
 
 from accounts.models import User
 from categories.models import UrgencyLevel
 from categories.selectors import category_by_code
-from core.api.errors import ApiError, not_found
+from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import Keyset, cursor_param, limit_param, paginate
-from core.api.schemas import ErrorOut, RegionBrief
+from core.api.schemas import ErrorOut, RecordId, RegionBrief
 from core.pii import mask_address, mask_phone
 
 from . import workflow
@@ -185,9 +184,9 @@ class CaseOut(Schema):
 
 
 class AssigneeIn(Schema):
-    organisation: int | None = None
-    facility: int | None = None
-    party_member: int | None = None
+    organisation: RecordId | None = None
+    facility: RecordId | None = None
+    party_member: RecordId | None = None
     role: str = "lead"
     finish_due: dt.datetime | None = None
 
@@ -202,10 +201,10 @@ class TransitionIn(Schema):
     category: str | None = None
     urgency: str | None = None
     request_type: str = ""
-    survivor: int | None = None
+    survivor: RecordId | None = None
     assignees: list[AssigneeIn] = []
-    assignment: int | None = None
-    organisation: int | None = None
+    assignment: RecordId | None = None
+    organisation: RecordId | None = None
     requested_due: dt.datetime | None = None
     extension: int | None = None
     reply: str = ""
@@ -230,22 +229,6 @@ class TransitionOut(Schema):
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _service_errors() -> Iterator[None]:
-    """Translate the services' exceptions into API errors of the project's shape."""
-    try:
-        yield
-    except StaleVersion as exc:
-        raise ApiError(409, "stale_version", str(exc)) from exc
-    except TransitionNotAllowed as exc:
-        raise ApiError(400, "transition_not_allowed", str(exc)) from exc
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
-    except ValidationError as exc:
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
 
 
 def _created_out(case: Case) -> dict:
@@ -446,7 +429,7 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
 @router.post("", response={200: CaseCreatedOut, 201: CaseCreatedOut, 400: ErrorOut})
 def create_case(request, payload: CaseIn):
     """Report a problem or a difficulty. With an `Idempotency-Key` header a repeat answers the same case (200)."""
-    with _service_errors():
+    with service_errors():
         case, created = case_submit(
             actor=request.user, channel=payload.channel, kind=payload.kind, title=payload.title,
             description=payload.description, region=payload.region, category=payload.category,
@@ -514,7 +497,7 @@ def transition(request, case_id: int, payload: TransitionIn):
     service = TRANSITIONS.get(payload.action)
     if service is None:
         raise ApiError(400, "unknown_action", f"未知的操作：{payload.action[:40]}", {"action": ["未知的操作"]})
-    with _service_errors():
+    with service_errors():
         if not workflow.is_allowed(payload.action, case.status):
             raise TransitionNotAllowed(payload.action, case.status)
         kwargs = ARGUMENTS[payload.action](payload, case, request.user)

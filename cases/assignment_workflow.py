@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from core.workflow import MoveNotAllowed
+
 
 class AssignmentStatus(models.TextChoices):
     PENDING = "pending", "待报到"
@@ -69,7 +71,7 @@ EXTENSION_TABLE: tuple[Step, ...] = (
 del A, E
 
 
-class StepNotAllowed(Exception):
+class StepNotAllowed(MoveNotAllowed):
     """The table has no edge for this action from the record's status."""
 
     def __init__(self, record: str, action: str, status_label: str, action_label: str):

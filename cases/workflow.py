@@ -25,6 +25,8 @@ from enum import StrEnum
 
 from django.db import models
 
+from core.workflow import MoveNotAllowed, StaleRecord
+
 
 class Status(models.TextChoices):
     RECEIVED = "received", "已受理"
@@ -189,7 +191,7 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(MoveNotAllowed):
     """The table has no edge for this action from the case's current status."""
 
     def __init__(self, action: str, status: str):
@@ -200,7 +202,7 @@ class TransitionNotAllowed(Exception):
         super().__init__(f"事项当前状态为“{status_label}”，不能执行“{label}”")
 
 
-class StaleVersion(Exception):
+class StaleVersion(StaleRecord):
     """Someone changed the case since the caller read it (optimistic lock)."""
 
     def __init__(self, expected: int, current: int | None):

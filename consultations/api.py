@@ -13,14 +13,12 @@ exist. A resident may comment on an open consultation and read none of the staff
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
-from core.api.errors import ApiError, not_found
+from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RecordId, RegionBrief, region_ref
 from core.pii import mask_name, mask_text
@@ -29,29 +27,11 @@ from regions.selectors import region_visible_by_code
 
 from . import selectors, services
 from .models import Comment, Consultation
-from .workflow import ACTIONS, StaleVersion, StepNotAllowed
+from .workflow import ACTIONS
 
 router = Router(tags=["consultations"])
 
 NOT_FOUND = "征求意见不存在或无权访问"
-
-
-@contextlib.contextmanager
-def _service_errors() -> Iterator[None]:
-    """The services' refusals in the API's error shape."""
-    try:
-        yield
-    except StaleVersion as exc:
-        raise ApiError(409, "stale_version", str(exc)) from exc
-    except StepNotAllowed as exc:
-        raise ApiError(400, "transition_not_allowed", str(exc)) from exc
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
-    except ValidationError as exc:
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        if fields.get("consultation") == [services.CLOSED_MESSAGE]:
-            raise ApiError(400, "consultation_closed", services.CLOSED_MESSAGE, fields) from exc
-        raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
 
 
 class ConsultationCommentOut(Schema):
@@ -165,7 +145,7 @@ def create_consultation(request, payload: ConsultationIn):
         facility = selectors.facilities_for(request.user).filter(pk=payload.facility).first()
         if facility is None:
             raise ApiError(400, "invalid", "请求参数不正确", {"facility": ["阵地不存在或无权访问"]})
-    with _service_errors():
+    with service_errors({services.CLOSED_MESSAGE: "consultation_closed"}):
         consultation, created = services.consultation_create(
             actor=request.user, region=region, title=payload.title, plan=payload.plan, facility=facility,
             opens_on=payload.opens_on, closes_on=payload.closes_on, short_reason=payload.short_reason,
@@ -199,7 +179,7 @@ def consultation_transition(request, consultation_id: int, payload: Consultation
     if payload.action not in ACTIONS:
         raise ApiError(400, "unknown_action", f"未知的操作：{payload.action[:40]}", {"action": ["未知的操作"]})
     base = {"actor": request.user, "consultation": consultation, "expected_version": payload.version}
-    with _service_errors():
+    with service_errors({services.CLOSED_MESSAGE: "consultation_closed"}):
         if payload.action == "open":
             consultation = services.consultation_open(**base)
         elif payload.action == "close":
@@ -236,7 +216,7 @@ def add_comment(request, consultation_id: int, payload: ConsultationCommentIn):
     consultation = selectors.public_consultation(consultation_id)
     if consultation is None:
         raise not_found(NOT_FOUND)
-    with _service_errors():
+    with service_errors({services.CLOSED_MESSAGE: "consultation_closed"}):
         comment, created = services.comment_add(
             consultation=consultation, text=payload.text, display_name=payload.display_name, phone=payload.phone,
             user=request.user, idempotency_key=payload.idempotency_key,
@@ -258,7 +238,7 @@ def moderate_comment(request, consultation_id: int, comment_id: int, payload: Co
     if comment is None:
         raise not_found("意见不存在或无权访问")
     service = services.comment_hide if payload.hidden else services.comment_unhide
-    with _service_errors():
+    with service_errors({services.CLOSED_MESSAGE: "consultation_closed"}):
         comment = service(actor=request.user, comment=comment, reason=payload.reason)
     return _comment_out(comment)
 
@@ -276,7 +256,7 @@ def decide_opinion(request, consultation_id: int, payload: ConsultationOpinionIn
     """Adopt or reject one opinion (one comment or several), with the reason residents will read."""
     consultation = _visible(request, consultation_id)
     comments = list(consultation.comments.filter(pk__in=payload.comments))
-    with _service_errors():
+    with service_errors({services.CLOSED_MESSAGE: "consultation_closed"}):
         if len(comments) != len(set(payload.comments)):
             raise ValidationError({"comments": ["所选意见不属于本征求意见"]})
         opinion = services.opinion_decide(actor=request.user, consultation=consultation, comments=comments,

@@ -15,26 +15,22 @@ An object outside the caller's scope is 404, like one that does not exist.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from ninja import Field, Query, Router, Schema, Status
 
 from cases.selectors import case_visible
-from cases.workflow import StaleVersion as CaseStaleVersion
-from cases.workflow import TransitionNotAllowed
-from core.api.errors import ApiError, not_found
+from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
-from core.api.schemas import ErrorOut, RegionBrief, region_ref
+from core.api.schemas import ErrorOut, RecordId, RegionBrief, region_ref
 from core.pii import mask_text
 from regions.selectors import region_visible_by_code
 
 from . import selectors, services
 from .models import AgendaItem, Attendance, Body, Matter, Meeting, ResolutionTask
-from .workflow import MATTER_ACTIONS, MEETING_ACTIONS, StaleVersion, StepNotAllowed
+from .workflow import MATTER_ACTIONS, MEETING_ACTIONS, StaleVersion
 
 router = Router(tags=["meetings"])
 tasks_router = Router(tags=["meetings"])
@@ -44,24 +40,6 @@ tasks_router = Router(tags=["meetings"])
 
 NOT_FOUND = "会议不存在或无权访问"
 MATTER_NOT_FOUND = "重大事项不存在或无权访问"
-
-
-@contextlib.contextmanager
-def _service_errors() -> Iterator[None]:
-    """The services' refusals in the API's error shape."""
-    try:
-        yield
-    except (StaleVersion, CaseStaleVersion) as exc:
-        raise ApiError(409, "stale_version", str(exc)) from exc
-    except (StepNotAllowed, TransitionNotAllowed) as exc:
-        raise ApiError(400, "transition_not_allowed", str(exc)) from exc
-    except services.MatterRefused as exc:
-        raise ApiError(400, exc.code, exc.message) from exc
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
-    except ValidationError as exc:
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
 
 
 # --------------------------------------------------------------------------------------------------
@@ -210,11 +188,11 @@ def list_meetings(
 
 class AgendaIn(Schema):
     title: str = Field(max_length=150)
-    matter: int | None = Field(None, ge=1)
+    matter: RecordId | None = None
 
 
 class MeetingIn(Schema):
-    body: int = Field(ge=1)
+    body: RecordId
     title: str = Field(max_length=150)
     scheduled_at: dt.datetime
     place: str = Field("", max_length=150)
@@ -238,7 +216,7 @@ def schedule_meeting(request, payload: MeetingIn):
             if matter is None:
                 raise ApiError(400, "invalid", "请求参数不正确", {f"agenda.{index}.matter": [MATTER_NOT_FOUND]})
         agenda.append(services.AgendaSpec(title=item.title, matter=matter))
-    with _service_errors():
+    with service_errors():
         meeting, created = services.meeting_schedule(
             actor=request.user, body=body, title=payload.title, scheduled_at=payload.scheduled_at,
             place=payload.place, agenda=agenda, idempotency_key=payload.idempotency_key,
@@ -266,7 +244,7 @@ def meeting_transition(request, meeting_id: int, payload: MeetingTransitionIn):
     meeting = _meeting(request, meeting_id)
     if payload.action not in MEETING_ACTIONS:
         raise ApiError(400, "unknown_action", f"未知的操作：{payload.action[:40]}", {"action": ["未知的操作"]})
-    with _service_errors():
+    with service_errors():
         meeting = services.meeting_transition(
             actor=request.user, meeting=meeting, action=payload.action, expected_version=payload.version,
             minutes=payload.minutes, public_summary=payload.public_summary,
@@ -275,7 +253,7 @@ def meeting_transition(request, meeting_id: int, payload: MeetingTransitionIn):
 
 
 class AttendanceIn(Schema):
-    member: int = Field(ge=1, description="成员 id（名单中的席位）")
+    member: RecordId = Field(description="成员 id（名单中的席位）")
     status: str = Field(max_length=10, description="present、excused、proxy 或 absent")
 
 
@@ -284,7 +262,7 @@ def mark_attendance(request, meeting_id: int, payload: AttendanceIn):
     """The recorder marks a member of the frozen roll; someone not on it is refused."""
     meeting = _meeting(request, meeting_id)
     member = meeting.body.roll.filter(pk=payload.member).first()
-    with _service_errors():
+    with service_errors():
         if member is None:
             raise ValidationError({"member": ["该成员不在本次会议的应到名单中（名单已在开会时确定）"]})
         services.attendance_mark(actor=request.user, meeting=meeting, member=member, status=payload.status)
@@ -292,7 +270,7 @@ def mark_attendance(request, meeting_id: int, payload: AttendanceIn):
 
 
 class VoteIn(Schema):
-    item: int = Field(ge=1, description="议题 id")
+    item: RecordId = Field(description="议题 id")
     version: int
     in_favour: int = Field(ge=0)
     against: int = Field(ge=0)
@@ -306,7 +284,7 @@ def record_vote(request, meeting_id: int, payload: VoteIn):
     """Record the vote on one agenda item, once: a second recorder at the same version gets 409."""
     meeting = _meeting(request, meeting_id)
     item = AgendaItem(pk=payload.item)
-    with _service_errors():
+    with service_errors():
         services.vote_record(
             actor=request.user, meeting=meeting, item=item, expected_version=payload.version,
             in_favour=payload.in_favour, against=payload.against, abstained=payload.abstained,
@@ -316,7 +294,7 @@ def record_vote(request, meeting_id: int, payload: VoteIn):
 
 
 class CaseToAgendaIn(Schema):
-    case: int = Field(ge=1, description="事项 id")
+    case: RecordId = Field(description="事项 id")
     note: str = Field("", max_length=2000, description="上会说明")
     escalate: bool = Field(True, description="true：提交会议（上会）；false：列入议程听取民意，事项办理进程不变")
 
@@ -328,7 +306,7 @@ def add_case_to_agenda(request, meeting_id: int, payload: CaseToAgendaIn):
     case = case_visible(request.user, payload.case)
     if case is None:
         raise ApiError(400, "invalid", "请求参数不正确", {"case": ["事项不存在或无权访问"]})
-    with _service_errors():
+    with service_errors():
         services.case_to_agenda(actor=request.user, meeting=meeting, case=case, note=payload.note,
                                 escalate=payload.escalate)
     return _meeting_out(meeting)
@@ -378,8 +356,8 @@ def list_proposals(request, meeting_id: int, cursor: str | None = cursor_param()
 
 
 class TaskIn(Schema):
-    item: int = Field(ge=1, description="议题 id（须已形成决议）")
-    organisation: int = Field(ge=1, description="责任单位 id")
+    item: RecordId = Field(description="议题 id（须已形成决议）")
+    organisation: RecordId = Field(description="责任单位 id")
     title: str = Field(max_length=150)
     working_days: int = Field(ge=1, le=250, description="完成期限：自交办起的工作日数")
 
@@ -390,7 +368,7 @@ def assign_task(request, meeting_id: int, payload: TaskIn):
     meeting = _meeting(request, meeting_id)
     item = meeting.agenda.filter(pk=payload.item).first()
     organisation = selectors.task_organisations(meeting.body).filter(pk=payload.organisation).first()
-    with _service_errors():
+    with service_errors():
         if item is None:
             raise ValidationError({"item": ["该议题不在本次会议的议程中"]})
         if organisation is None:
@@ -429,7 +407,7 @@ def report_progress(request, task_id: int, payload: ProgressIn):
     task = selectors.tasks_visible_to(request.user).filter(pk=task_id).first()
     if task is None:
         raise not_found("任务不存在或无权访问")
-    with _service_errors():
+    with service_errors():
         task = services.task_progress(actor=request.user, task=task, expected_version=payload.version,
                                       progress=payload.progress, note=payload.note)
     return _task_out(task)
@@ -520,7 +498,7 @@ def register_matter(request, payload: MatterIn):
     region = region_visible_by_code(user=request.user, code=payload.region)
     if region is None:
         raise ApiError(400, "invalid", "请求参数不正确", {"region": ["未找到该区域编码，或该区域不在您的管辖范围内"]})
-    with _service_errors():
+    with service_errors():
         matter, created = services.matter_register(
             actor=request.user, region=region, title=payload.title, description=payload.description,
             idempotency_key=payload.idempotency_key,
@@ -537,7 +515,7 @@ def get_matter(request, matter_id: int):
 class MatterTransitionIn(Schema):
     action: str = Field(max_length=40, description="、".join(MATTER_ACTIONS))
     version: int
-    meeting: int | None = Field(None, ge=1, description="商议、审议、决议所在的会议 id")
+    meeting: RecordId | None = Field(None, description="商议、审议、决议所在的会议 id")
     note: str = Field("", max_length=5000, description="说明；两个公开时为公开内容")
     merged: bool = Field(False, description="提议与商议合并进行（书记、主任一肩挑）")
 
@@ -556,7 +534,7 @@ def matter_transition(request, matter_id: int, payload: MatterTransitionIn):
         meeting = selectors.meetings_visible_to(request.user).filter(pk=payload.meeting).first()
         if meeting is None:
             raise ApiError(400, "invalid", "请求参数不正确", {"meeting": [NOT_FOUND]})
-    with _service_errors():
+    with service_errors():
         matter = services.matter_transition(
             actor=request.user, matter=matter, action=payload.action, expected_version=payload.version,
             meeting=meeting, note=payload.note, merged=payload.merged,

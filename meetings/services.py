@@ -25,6 +25,7 @@ from core import audit
 from core.models import AuditEvent
 from core.services import record_create
 from core.text import IDEMPOTENCY_KEY, plain_text
+from core.workflow import RuleRefused
 from organisations.models import Organisation, Person
 from regions.models import Region
 from regions.permissions import can_manage_region
@@ -59,13 +60,8 @@ TEXT_MAX_LENGTH = 5000
 NO_PERMISSION = "您无权管理该区域的会议和议事"
 
 
-class MatterRefused(Exception):
+class MatterRefused(RuleRefused):
     """A deliberation step the rules refuse (`quorum_not_met`, `not_adopted`); nothing was changed."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _require(actor, region: Region) -> None:

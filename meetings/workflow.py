@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from core.workflow import MoveNotAllowed, StaleRecord
+
 
 class BodyKind(models.TextChoices):
     STREET_JOINT_COUNCIL = "street_joint_council", "街道党建联席会议"
@@ -116,14 +118,14 @@ MEETING_ACTIONS: tuple[str, ...] = tuple(edge.action for edge in MEETING_TABLE)
 DISCLOSURE_ACTIONS = frozenset({"disclose_resolution", "disclose_result"})
 
 
-class StaleVersion(Exception):
+class StaleVersion(StaleRecord):
     """Someone changed the meeting or the matter since the caller read it."""
 
     def __init__(self):
         super().__init__("该记录已被他人更新，请刷新后重试")
 
 
-class StepNotAllowed(Exception):
+class StepNotAllowed(MoveNotAllowed):
     """The table has no edge for this action from the record's current state."""
 
     def __init__(self, message: str):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+
+from core.workflow import MoveNotAllowed, RuleRefused, StaleRecord
 
 
 class ApiError(Exception):
@@ -23,13 +29,38 @@ def not_found(message: str = "对象不存在或无权访问") -> ApiError:
     return ApiError(404, "not_found", message)
 
 
+@contextlib.contextmanager
+def service_errors(coded_messages: Mapping[str, str] | None = None) -> Iterator[None]:
+    """The services' refusals in the API's error shape: a lost version 409, a refused move or rule 400.
+
+    `coded_messages` gives a validation message its own error code (a closed consultation, say), so a
+    client can tell it apart from a mistyped field without reading the Chinese text.
+    """
+    try:
+        yield
+    except StaleRecord as exc:
+        raise ApiError(409, "stale_version", str(exc)) from exc
+    except MoveNotAllowed as exc:
+        raise ApiError(400, "transition_not_allowed", str(exc)) from exc
+    except RuleRefused as exc:
+        raise ApiError(400, exc.code, exc.message) from exc
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        for message, code in (coded_messages or {}).items():
+            if any(messages == [message] for messages in fields.values()):
+                raise ApiError(400, code, message, fields) from exc
+        raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
+
+
 def install_handlers(api) -> None:
     """Register the handlers that give every exception an operation can raise the project's shape."""
     import logging
 
-    from django.core.exceptions import PermissionDenied
     from django.http import Http404
-    from ninja.errors import AuthenticationError, HttpError, ValidationError
+    from ninja.errors import AuthenticationError, HttpError
+    from ninja.errors import ValidationError as SchemaError
 
     logger = logging.getLogger("api")
 
@@ -37,8 +68,8 @@ def install_handlers(api) -> None:
     def _api_error(request: HttpRequest, exc: ApiError):
         return api.create_response(request, error_body(exc.code, exc.message, exc.fields), status=exc.status)
 
-    @api.exception_handler(ValidationError)
-    def _validation(request: HttpRequest, exc: ValidationError):
+    @api.exception_handler(SchemaError)
+    def _validation(request: HttpRequest, exc: SchemaError):
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
             loc = [str(part) for part in err.get("loc", []) if part not in ("body", "query", "path", "payload")]
