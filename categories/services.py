@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from django.db import IntegrityError, transaction
 from core import audit
 from core.models import AuditEvent
 from core.services import record_archive, record_create, record_save, record_update
+from core.text import has_hidden_characters
 from organisations.models import Organisation
 
 from .defaults import DEFAULT_DEPARTMENTS, DEFAULT_TREE
@@ -171,7 +171,6 @@ class ImportResult:
 
 
 NAME_MAX = Category._meta.get_field("name").max_length
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 
 
 def _plan_paths(rows: list[tuple[int, list[str]]], result: ImportResult) -> list[tuple[str, ...]]:
@@ -207,7 +206,7 @@ def _plan_paths(rows: list[tuple[int, list[str]]], result: ImportResult) -> list
             elif len(name) > NAME_MAX:
                 result.errors.append(RowError(number, column, f"名称超过 {NAME_MAX} 个字"))
                 bad = True
-            elif _INVISIBLE.search(name):
+            elif has_hidden_characters(name):
                 result.errors.append(RowError(number, column, "名称含有换行符或不可见字符"))
                 bad = True
         previous = values

@@ -57,6 +57,14 @@ def clean_text(value: str | None, *, single_line: bool = False) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def has_hidden_characters(value: str) -> bool:
+    """Whether one line of text carries a line break, a tab or a character `clean_text` would drop.
+
+    For imports, which report such a cell rather than change it silently.
+    """
+    return bool(_INVISIBLE.search(value) or _SINGLE_LINE_SPACES.search(value))
+
+
 def ascii_digits(value: str | None) -> str:
     """`value` with full-width ASCII forms (０-９, Ｘ, －, ＋, the ideographic space) as ASCII, cleaned as one line."""
     return clean_text(value, single_line=True).translate(_FULL_WIDTH)

@@ -163,3 +163,18 @@ def test_the_importer_accepts_an_uploaded_file_object(tmp_path):
     with path.open("rb") as handle:
         result = services.categories_import_xlsx(handle, actor=None)
     assert result.ok and result.created_total == 3
+
+
+def test_a_name_hiding_a_direction_override_or_a_joiner_is_reported_not_imported(tmp_path):
+    # A right-to-left override turns "水管漏水" into what reads as another name on screen; a word joiner
+    # makes two names that look alike differ. Both are reported with their row, and nothing is stored.
+    path = write_xlsx(tmp_path / "hidden.xlsx", [
+        HEADER,
+        ["城乡建设", "供水", "水管\u202e漏水"],
+        ["城乡建设", "供水", "停\u2060水"],
+        ["城乡建设", "供水", "水压低"],
+    ])
+    result = services.categories_import_xlsx(path, actor=None)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "三级分类"), (3, "三级分类")]
+    assert all("不可见字符" in e.reason for e in result.errors)
+    assert not Category.objects.exists()
