@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -19,11 +17,11 @@ from consultations.models import Comment
 from meetings import services as meeting_services
 from meetings.workflow import BodyKind
 from organisations import services as org_services
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE_SIZE = {"width": 390, "height": 844}
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = "13655501234"
 
 
@@ -43,13 +41,6 @@ def phone(browser, console_errors):
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     yield page
     context.close()
-
-
-def assert_accessible(page, name: str) -> None:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, f"axe-core on the {name} page: {bad}"
 
 
 def fits_the_phone(page) -> bool:

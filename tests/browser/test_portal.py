@@ -4,21 +4,19 @@ result, and reads it all in the large-font mode. axe-core checks every page on t
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from cases.models import Case
 from cases.workflow import Status
 from portal.tests.helpers import Driver, make_categories
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE_SIZE = {"width": 390, "height": 844}
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(autouse=True)
@@ -47,17 +45,6 @@ def phone(browser, console_errors):
     context, page = phone_page(browser, console_errors, bypass_csp=True)
     yield page
     context.close()
-
-
-def assert_accessible(page, name: str) -> None:
-    """No serious or critical axe-core violation on the page as it stands."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    details = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}" for v in bad
-    )
-    assert not bad, f"axe-core found serious or critical problems on the {name} page:\n{details}"
 
 
 def font_size(page) -> float:
