@@ -61,9 +61,10 @@ def test_the_big_screen_fits_1920_by_1080_and_reads_clearly(browser, live_server
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
     # Every KPI card and every chart lies whole inside the screen's width.
-    overflowing = page.evaluate("""() => [...document.querySelectorAll('.screen-grid section, .screen-grid .rate-card, .screen-grid [data-chart]')]
-        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-        .map(el => el.dataset.chart || el.textContent.trim().slice(0, 20))""")
+    overflowing = page.evaluate("""() => [
+        ...document.querySelectorAll('.screen-grid section, .screen-grid .rate-card, .screen-grid [data-chart]')
+    ].filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+     .map(el => el.dataset.chart || el.textContent.trim().slice(0, 20))""")
     assert overflowing == []
     assert_accessible(page, "数据大屏")
     assert console_errors == []
