@@ -27,7 +27,7 @@ def event_row(event: AuditEvent) -> list[str]:
         event.target_type,
         event.target_id,
         event.target_label,
-        event.outcome,
+        event.outcome_label,
         event.reason,
         event.ip_address or "",
         json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else "",

@@ -63,10 +63,8 @@ class AuditFilterForm(forms.Form):
 
     action = forms.ChoiceField(label="动作", required=False, choices=[("", "全部"), *AuditEvent.Action.choices])
     user = forms.CharField(label="操作人", required=False, max_length=150)
-    outcome = forms.ChoiceField(label="结果", required=False, choices=[
-        ("", "全部"), ("success", "成功"), ("failure", "失败"), ("denied", "拒绝"), ("locked", "锁定期间被拒"),
-        ("locked_out", "触发锁定"),
-    ])
+    outcome = forms.ChoiceField(label="结果", required=False,
+                                choices=[("", "全部"), *AuditEvent.OUTCOME_LABELS.items()])
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                 error_messages={"invalid": "请输入正确的日期，如 2026-01-31"})
     date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),

@@ -3,6 +3,11 @@ from django.urls import include, path
 
 from api.api import api
 
+# The admin speaks of the platform, not of the framework it is built on.
+admin.site.site_header = "共治 管理后台"
+admin.site.site_title = "共治 管理后台"
+admin.site.index_title = "数据管理"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),

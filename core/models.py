@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -45,6 +46,10 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", "登录失败"
         DENIED = "denied", "拒绝访问"
 
+    OUTCOME_LABELS = {
+        "success": "成功", "failure": "失败", "denied": "拒绝", "locked": "锁定期间被拒", "locked_out": "触发锁定",
+    }
+
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
@@ -77,3 +82,15 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit events are append-only")
+
+    @property
+    def outcome_label(self) -> str:
+        return self.OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+    @property
+    def target_type_label(self) -> str:
+        """The target's kind of record in Chinese (its model's verbose name); the stored label if none."""
+        try:
+            return str(apps.get_model(self.target_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.target_type

@@ -32,6 +32,17 @@ def test_an_auditor_sees_the_audit_log(client, auditor):
     assert "审计日志" in body and "登录失败" in body and "community" in body
 
 
+def test_the_audit_log_speaks_chinese_of_outcomes_and_kinds_of_record(client, auditor, users):
+    audit.record(actor=None, action=AuditEvent.Action.LOGIN_FAILED, target=users["community"], outcome="failure")
+    client.force_login(auditor)
+    body = client.get("/accounts/audit/").content.decode()
+    row = body[body.index("<tbody>"):body.index("</tbody>")]
+    assert "失败" in row and "（用户 #" in row
+    assert "failure" not in row and "accounts.user" not in row
+    workbook = load_workbook(io.BytesIO(client.get("/accounts/audit/export/").content))
+    assert "失败" in [cell.value for row in workbook.active.iter_rows() for cell in row]
+
+
 def test_a_superuser_sees_the_audit_log(client, users, django_user_model):
     client.force_login(django_user_model.objects.create_superuser(username="root", password=PASSWORD))
     assert client.get("/accounts/audit/").status_code == 200
