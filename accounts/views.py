@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from core import audit, xlsx
+from core import audit, text_size, xlsx
 from core.models import AuditEvent
 from core.security import client_address
 
@@ -40,6 +40,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Residents and party members come here from the portal, often in its large-font mode.
+        return {**super().get_context_data(**kwargs), "large_text": text_size.large_text(self.request)}
 
     def get_default_redirect_url(self) -> str:
         """Auditors have no place in the region tree: their work page is the audit log."""

@@ -443,6 +443,15 @@ def test_the_large_font_mode_is_remembered_without_scripts(client):
     assert 'class="large-text"' not in html_of(client.get(HOME))
 
 
+def test_the_sign_in_page_keeps_the_large_font_mode_and_leads_back_to_the_portal(client):
+    client.get(reverse("portal:text_size"), {"size": "large", "next": REPORT})
+    html = html_of(client.get(reverse("accounts:login")))
+    assert '<html lang="zh-Hans" class="large-text">' in html
+    assert f'href="{HOME}"' in html and "返回居民服务首页" in html
+    client.get(reverse("portal:text_size"), {"size": "normal", "next": REPORT})
+    assert 'class="large-text"' not in html_of(client.get(reverse("accounts:login")))
+
+
 def test_a_merged_case_is_followed_with_its_own_code_and_shows_nobody_elses_report(client, tree, users):
     survivor = reported_case(client, tree, title="东街路灯成片不亮", contact_name="李建国", contact_phone="13700001111")
     duplicate = reported_case(client, tree, title="3号楼前路灯坏了")

@@ -3,7 +3,7 @@
   "use strict";
 
   var COOKIE = "portal_text";
-  var COOKIE_PATH = "/public/";
+  var COOKIE_PATH = "/";
 
   // 大字模式: switch at once and remember it in the same cookie the server reads.
   function setupTextSize() {
