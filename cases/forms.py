@@ -348,6 +348,7 @@ class ClassifyForm(ActionForm):
         label="紧急程度", required=False, queryset=UrgencyLevel.objects.order_by("order", "id"),
         empty_label="按分类的默认紧急程度", error_messages={"invalid_choice": "紧急程度不存在"},
     )
+    urgency.label_from_instance = lambda level: level.with_limits
     request_type = forms.ChoiceField(label="诉求类型", required=False, choices=[("", "不变"), *RequestType.choices])
     note = _note()
 

@@ -65,6 +65,11 @@ class UrgencyLevel(models.Model):
         return self.name
 
     @property
+    def with_limits(self) -> str:
+        """The name and both time limits, as a handler choosing a level needs to see them."""
+        return f"{self.name}（{self.response_limit}内响应，{self.finish_limit}内办结）"
+
+    @property
     def response_limit(self) -> TimeLimit:
         """Time to accept or report in (响应)."""
         return TimeLimit(self.response_amount, self.response_unit)

@@ -54,6 +54,13 @@ def test_classify(client, flow, world):
     assert case.urgency == world.emergency and case.request_type == "complaint" and case.finish_due is not None
 
 
+def test_the_urgency_choice_shows_each_level_s_time_limits(client, flow, world):
+    case = flow.submit()
+    login(client, "community")
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "紧急（1小时内响应，2小时内办结）" in page  # the world's 紧急: 1 h to respond, 2 h to finish
+
+
 def test_reject(client, flow):
     case = flow.submit()
     login(client, "community")
