@@ -61,12 +61,12 @@ from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
 from consultations import api as consultations_api  # noqa: E402
 from meetings import api as meetings_api  # noqa: E402
-from volunteers import api as volunteers_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
 from regions import api as regions_api  # noqa: E402
 from regions import api_facilities as facilities_api  # noqa: E402
 from reports import api as reports_api  # noqa: E402
 from routing import api as routing_api  # noqa: E402
+from volunteers import api as volunteers_api  # noqa: E402
 
 api.add_router("/regions", regions_api.router)
 api.add_router("/reports", reports_api.router)

@@ -280,7 +280,8 @@ def service_record(request, member_id: int = _id()):
         "member": member.pk, "credited_minutes": record.credited_minutes,
         "scheduled_minutes": record.scheduled_minutes, "completed_minutes": record.completed_minutes,
         "no_shows": record.no_shows, "deeds": record.deeds, "wishes": record.wishes, "helped": record.helped,
-        "tasks": record.tasks, "points": record.points, "posts": list(dict.fromkeys(c.post.title for c in record.posts)),
+        "tasks": record.tasks, "points": record.points,
+        "posts": list(dict.fromkeys(claim.post.title for claim in record.posts)),
         "activities": [{"activity": s.activity_id, "title": s.activity.title, "starts_at": s.activity.starts_at,
                         "status": s.status, "scheduled_minutes": s.scheduled_minutes,
                         "completed_minutes": s.completed_minutes, "credited_minutes": s.credited_minutes}

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cases.models import Assignment, Case, Kind
 from cases.workflow import SOLVED_STATUSES
+from core.roles import REGION_STAFF_ROLES, STAFF_ROLES, Role
 from organisations.models import Organisation, PartyMember
 from organisations.selectors import organisations_visible_to, party_members_visible_to
 from regions.models import Level, Region
@@ -25,10 +26,16 @@ from .points import POINTS_PER_DEED, POINTS_PER_HOUR, points_for
 from .services import member_of
 from .workflow import WISH_FULFILLED, ActivityStatus, RegistrationStatus, SignUpStatus, WishStatus
 
+# Who reads volunteering records by region: region staff and members (their community). Department
+# handlers read their own members' records through the unit's page, not the communities' lists.
+_REGION_READERS = frozenset({*REGION_STAFF_ROLES, Role.PARTY_MEMBER})
+
 
 def _in_scope(qs: QuerySet, user, field: str) -> QuerySet:
     if sees_everything(user):
         return qs
+    if not user.is_superuser and user.role not in _REGION_READERS:
+        return qs.none()
     root = scope_root(user)
     if root is None:
         return qs.none()
@@ -74,14 +81,20 @@ def wishes_visible_to(user) -> QuerySet[Wish]:
     if member is not None:
         in_scope = _in_scope(qs, user, "community__")
         return in_scope.filter(~Q(status__in=[WishStatus.POSTED, WishStatus.REJECTED])) | qs.filter(claimed_by=member)
-    if user.role == "resident":
+    if user.role == Role.RESIDENT and not user.is_superuser:
         return qs.filter(posted_by=user)
     return _in_scope(qs, user, "community__")
 
 
 def units_visible_to(user) -> QuerySet[Organisation]:
-    """Party units whose members' records `user` may read: organisations with party members, in scope."""
-    return organisations_visible_to(user).filter(party_members__isnull=False).distinct()
+    """Party units whose members' records `user` may read: organisations with party members in the scope
+    of staff (a department handler: their own organisation's branches)."""
+    if not user.is_superuser and user.role not in STAFF_ROLES:
+        return Organisation.objects.none()
+    qs = organisations_visible_to(user)
+    if user.role == Role.DEPARTMENT_HANDLER and not user.is_superuser:
+        qs = qs.filter(Q(pk=user.organisation_id) | Q(parent_id=user.organisation_id))
+    return qs.filter(party_members__isnull=False).distinct()
 
 
 # --------------------------------------------------------------------------------------------------

@@ -58,6 +58,10 @@ def _is_staff(user) -> bool:
     return user.is_superuser or user.role in REGION_STAFF_ROLES
 
 
+def _is_resident(user) -> bool:
+    return user.role == Role.RESIDENT and not user.is_superuser
+
+
 def _refused(request: HttpRequest, message: str, status: int, back: str) -> HttpResponse:
     return render(request, "volunteers/refused.html", {"message": message, "back": back}, status=status)
 
@@ -96,7 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     if member is not None:
         return render(request, "volunteers/member.html", _member_context(request, member, year))
-    if user.role == Role.RESIDENT:
+    if _is_resident(user):
         return redirect("volunteers:wishes")
     if not _is_staff(user):
         raise Http404
@@ -379,9 +383,9 @@ def wishes(request: HttpRequest) -> HttpResponse:
     user = request.user
     member = services.member_of(user)
     staff = _is_staff(user)
-    if member is None and not staff and user.role != Role.RESIDENT:
+    if member is None and not staff and not _is_resident(user):
         raise Http404
-    may_post = user.role == Role.RESIDENT or can_manage_region(user, None)
+    may_post = _is_resident(user) or can_manage_region(user, None)
     communities = (regions_visible_to(user).filter(level="community") if staff
                    else selectors.communities_for_registration())
     form, status = None, 200
