@@ -117,7 +117,8 @@ def registration_submit(*, actor, community: Region, member: PartyMember | None 
         raise ValidationError({"community": [f"已在{community.name}报到，无须重复报到"]})
     if Registration.objects.filter(member=member, status=RegistrationStatus.PENDING).exists():
         raise ValidationError({"community": ["已有一条待社区确认的报到，请等待确认"]})
-    registration = Registration.objects.create(member=member, community=community, channel=channel)
+    registration = Registration.objects.create(member=member, community=community, channel=channel,
+                                               registered_at=timezone.now())
     _audit(actor, registration, AuditEvent.Action.CREATE,
            {"member": member, "community": community, "channel": channel})
     if channel == Registration.Channel.DESK:
@@ -199,7 +200,7 @@ def _open_claim(post: Post, member: PartyMember, actor) -> PostClaim:
         raise ValidationError({"post": ["您已认领该岗位"]})
     try:
         with transaction.atomic():
-            claim = PostClaim.objects.create(post=post, member=member)
+            claim = PostClaim.objects.create(post=post, member=member, claimed_at=timezone.now())
     except IntegrityError as exc:
         raise ValidationError({"post": ["您已认领该岗位"]}) from exc
     _audit(actor, claim, AuditEvent.Action.CREATE, {"post": post, "member": member})
@@ -264,9 +265,31 @@ def post_task_record(*, actor, claim: PostClaim, done_on: dt.date, note: str) ->
     if claim.ended_at is not None and done_on and done_on > timezone.localtime(claim.ended_at).date():
         errors["done_on"] = "完成日期不能晚于退出岗位的日期"
     _check(errors)
-    task = PostTask.objects.create(claim=claim, done_on=done_on, note=note)
+    task = PostTask.objects.create(claim=claim, done_on=done_on, note=note, recorded_at=timezone.now())
     _audit(actor, task, AuditEvent.Action.CREATE, {"claim": claim, "done_on": done_on})
     return task
+
+
+@retry_sqlite_locks
+@transaction.atomic
+def post_tasks_record(*, actor, claim: PostClaim, entries: list[tuple[dt.date, str]]) -> list[PostTask]:
+    """Several shifts of one post done, entered at once (a term's paper log): each checked like
+    `post_task_record`, the tasks written in one insert, each with its audit row."""
+    if not can_manage_region(actor, claim.post.region):
+        raise PermissionDenied(NO_PERMISSION)
+    today, claimed_on = timezone.localdate(), timezone.localtime(claim.claimed_at).date()
+    tasks = []
+    for number, (done_on, note) in enumerate(entries, start=1):
+        errors: dict[str, str] = {}
+        note = plain_text(errors, "note", note, label="完成情况", required=True, max_length=300)
+        if not claimed_on <= done_on <= today:
+            errors["done_on"] = f"第 {number} 条：完成日期须在认领之后、今天之前"
+        _check(errors)
+        tasks.append(PostTask(claim=claim, done_on=done_on, note=note, recorded_at=timezone.now()))
+    tasks = PostTask.objects.bulk_create(tasks)
+    for task in tasks:
+        _audit(actor, task, AuditEvent.Action.CREATE, {"claim": claim, "done_on": task.done_on})
+    return tasks
 
 
 # --------------------------------------------------------------------------------------------------
@@ -343,7 +366,7 @@ def signup_create(*, actor, activity: Activity) -> SignUp:
     if SignUp.objects.filter(activity=activity, member=member).exists():
         raise ValidationError({"activity": ["您已报名该活动"]})
     status = SignUpStatus.APPLIED if activity.needs_approval else SignUpStatus.SIGNED_UP
-    signup = SignUp.objects.create(activity=activity, member=member, status=status,
+    signup = SignUp.objects.create(activity=activity, member=member, status=status, signed_up_at=timezone.now(),
                                    scheduled_minutes=activity.scheduled_minutes)
     _audit(actor, signup, AuditEvent.Action.CREATE, {"activity": activity, "member": member, "status": status})
     return signup
