@@ -174,3 +174,19 @@ def test_a_finished_red_scarf_activity_with_hours_confirmed_is_one_service(api, 
     services.activity_transition(actor=vol.staff, activity=activity, action="finish",
                                  expected_version=activity.version)
     assert api.ok("county", "/api/v1/reports/figures")["red_scarf_volunteer_services"] == before + 1
+
+
+def test_the_certificate_masks_the_id_number_and_prints_hours_issuer_number_and_date(client, vol):
+    activity = vol.activity()
+    signup = services.signup_create(actor=vol.member_user, activity=activity)
+    for action in ("check_in", "check_out"):
+        signup = services.signup_check(actor=vol.member_user, activity=activity, code=activity.check_code,
+                                       action=action)
+    services.signup_transition(actor=vol.staff, signup=signup, action="confirm", expected_version=signup.version,
+                               minutes=90)
+    client.force_login(vol.member_user)
+    body = client.get(f"/volunteers/members/{vol.member.pk}/certificate/").content.decode()
+    assert "610424199001011234" not in body and "610424********1234" in body
+    assert "1.5</strong> 小时" in body and "红领巾助老" in body and "出具单位：东街社区" in body
+    assert f"ZYFW-{timezone.localdate():%Y%m%d}-{vol.member.pk:06d}" in body
+    assert client.get(f"/volunteers/members/{vol.new_member.pk}/certificate/").status_code == 404
