@@ -66,6 +66,7 @@ from regions import api as regions_api  # noqa: E402
 from regions import api_facilities as facilities_api  # noqa: E402
 from reports import api as reports_api  # noqa: E402
 from routing import api as routing_api  # noqa: E402
+from volunteers import api as volunteers_api  # noqa: E402
 
 api.add_router("/regions", regions_api.router)
 api.add_router("/reports", reports_api.router)
@@ -81,4 +82,7 @@ api.add_router("/bodies", meetings_api.bodies_router)
 api.add_router("/meetings", meetings_api.router)
 api.add_router("/matters", meetings_api.matters_router)
 api.add_router("/tasks", meetings_api.tasks_router)
+api.add_router("/volunteer-activities", volunteers_api.activities_router)
+api.add_router("/wishes", volunteers_api.wishes_router)
+api.add_router("/party-members", volunteers_api.members_router)
 api.add_router("/consultations", consultations_api.router)

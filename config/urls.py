@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("consultations/", include("consultations.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),

@@ -13,6 +13,8 @@ EVERYONE_SIGNED_IN = STAFF | {Role.PARTY_MEMBER}
 # Staff attached to a place (county, street, community, grid): they run the case lists and take cases in.
 REGION_STAFF = frozenset(REGION_STAFF_ROLES)
 AUDITORS = frozenset({Role.AUDITOR})
+# Volunteering is read by region (a member's own community): region staff and members.
+VOLUNTEERING = REGION_STAFF | {Role.PARTY_MEMBER}
 # Staff who manage a place (county, street, community): they give notice of meetings and take matters along.
 MANAGERS = frozenset({Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
 
@@ -72,6 +74,10 @@ SECTIONS = (
     )),
     Section("服务下沉", (
         Link("便民服务大厅", "regions:facilities", "kind=service_hall"),
+        Link("双报到与志愿服务", "volunteers:home", roles=VOLUNTEERING),
+        Link("公益岗位", "volunteers:posts", roles=VOLUNTEERING),
+        Link("志愿服务活动", "volunteers:activities", roles=VOLUNTEERING),
+        Link("微心愿", "volunteers:wishes", roles=VOLUNTEERING),
     )),
     Section("数据统计", (
         Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),

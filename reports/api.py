@@ -1,6 +1,6 @@
 """REST endpoints for the 三联三沉 figures."""
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from core.api.errors import not_found
 from core.api.schemas import ErrorOut, RegionBrief
@@ -35,6 +35,8 @@ class FiguresOut(Schema):
     consultations_held: int
     opinions_adopted: int
     service_halls: int
+    red_scarf_volunteer_services: int = Field(description="红领巾志愿服务：已结束且确认了时长的红领巾志愿服务活动")
+    deeds_done: int = Field(description="为民办实事：完成的微心愿、党员帮扶解决的困难、完成的岗位任务")
 
 
 @router.get("/figures", response={200: FiguresOut, 404: ErrorOut})

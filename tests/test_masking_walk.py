@@ -174,6 +174,14 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("cases/", "attachment_id", [0]),
         ("reports/departments/", "pk", [o.department.pk]),
         ("meetings/matters/", "pk", [o.matter.pk]),
+        # A member's certificate and the quarterly record of the member's unit print the member's identity.
+        ("volunteers/members/", "pk", [o.member.pk]),
+        ("volunteers/units/", "pk", [o.member.branch_id]),
+        ("volunteers/", "pk", [0]),  # no activity, registration, post, sign-up or wish here: 404 (or 405)
+        ("volunteers/", "action", ["confirm"]),  # POST only
+        ("volunteers/", "move", ["claim"]),  # POST only
+        ("api/v1/", "activity_id", [0]),
+        ("api/v1/", "signup_id", [0]),
         ("consultations/", "pk", [o.consultation.pk]),
         ("consultations/", "action", ["open"]),  # POST only: a GET answers 405
         ("consultations/", "comment_pk", [o.comment.pk]),  # POST only

@@ -38,6 +38,7 @@ from organisations import services as org_services
 from regions import services as region_services
 from regions.models import Facility
 from tests.case_world import CaseWorld, at
+from volunteers import services as volunteer_services
 
 PNG = image_bytes("PNG")
 # The reporter's personal data as the world enters it; no public page or endpoint may show any of it.
@@ -131,6 +132,7 @@ class World:
         }
         self.values.update(self._meetings(tree, users["superuser"]))
         self.values.update(self._consultations(tree, users["superuser"]))
+        self.values.update(self._volunteers(tree, users))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
@@ -207,6 +209,41 @@ class World:
             values.update({f"consultation_{place}": consultation.pk, f"comment_{place}": comment.pk,
                            f"version_consultation_{place}": consultation.version})
         return values
+
+    @staticmethod
+    def _volunteers(tree, users) -> dict[str, object]:
+        """In the east community: a post, an activity the member signed up for (organised by the community's
+        staff), a resident's wish to check, a member's registration to confirm and a member not registered;
+        an activity in the other street."""
+        staff, admin = users["community"], users["superuser"]
+        unregistered = org_services.party_member_register(
+            actor=None, person=org_services.person_create(actor=None, name="党员戊", home_region=tree.east),
+            branch=tree.east_party)
+        applicant = org_services.party_member_register(
+            actor=None, person=org_services.person_create(actor=None, name="党员己", home_region=tree.west),
+            branch=tree.east_party)
+        applicant_user = User.objects.create_user(username="applicant", password=PASSWORD, role=Role.PARTY_MEMBER,
+                                                  person=applicant.person)
+        registration = volunteer_services.registration_submit(actor=applicant_user, community=tree.east)
+        post = volunteer_services.post_create(actor=staff, region=tree.east_grid1, category="safety", title="楼道巡查",
+                                              duties="巡查消防通道", shift="每周六上午", head_count=3)
+        start = timezone.now() + dt.timedelta(days=2)
+        activity = volunteer_services.activity_create(
+            actor=staff, community=tree.east, title="红领巾助老", place="东街广场", starts_at=start,
+            ends_at=start + dt.timedelta(hours=2), capacity=10)
+        north = volunteer_services.activity_create(
+            actor=admin, community=tree.north, title="北关环境整治", place="北关广场", starts_at=start,
+            ends_at=start + dt.timedelta(hours=2), capacity=10)
+        signup = volunteer_services.signup_create(actor=users["member"], activity=activity)
+        wish = volunteer_services.wish_post(actor=users["resident"], community=tree.east, title="一台收音机",
+                                            text="想要一台收音机")
+        return {
+            "member_unregistered": unregistered.pk, "registration_east": registration.pk,
+            "version_registration_east": registration.version, "post_east": post.pk, "activity_east": activity.pk,
+            "activity_north": north.pk, "version_activity_east": activity.version,
+            "check_code_east": activity.check_code, "signup_east": signup.pk, "wish_east": wish.pk,
+            "unit_agency": tree.agency_branch.pk,
+        }
 
     @staticmethod
     def _escalate(w: CaseWorld, case):
