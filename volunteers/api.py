@@ -15,14 +15,11 @@ check-in), bad input 400 `invalid` (minutes over the activity's length), a stale
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Path, Router, Schema, Status
 
-from core.api.errors import ApiError, not_found
+from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RegionBrief, region_ref
 from core.pii import mask_text
@@ -30,7 +27,7 @@ from regions.selectors import region_visible_by_code
 
 from . import selectors, services
 from .models import Activity, SignUp, Wish
-from .workflow import StaleVersion, StepNotAllowed, actions_of
+from .workflow import actions_of
 
 activities_router = Router(tags=["volunteers"])
 wishes_router = Router(tags=["volunteers"])
@@ -42,22 +39,6 @@ MAX_ID = 2**63 - 1
 
 def _id():
     return Path(..., ge=1, le=MAX_ID)
-
-
-@contextlib.contextmanager
-def _service_errors() -> Iterator[None]:
-    """The services' refusals in the API's error shape."""
-    try:
-        yield
-    except StaleVersion as exc:
-        raise ApiError(409, "stale_version", str(exc)) from exc
-    except StepNotAllowed as exc:
-        raise ApiError(400, "transition_not_allowed", str(exc)) from exc
-    except PermissionDenied as exc:
-        raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
-    except ValidationError as exc:
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ApiError(400, "invalid", "请求参数不正确", fields) from exc
 
 
 class ActivityOut(Schema):
@@ -153,7 +134,7 @@ def create_volunteer_activity(request, payload: ActivityIn):
     community = region_visible_by_code(user=request.user, code=payload.community)
     if community is None:
         raise ApiError(400, "invalid", "请求参数不正确", {"community": ["社区不存在或无权访问"]})
-    with _service_errors():
+    with service_errors():
         activity = services.activity_create(actor=request.user, community=community,
                                             **payload.dict(exclude={"community"}))
     return Status(201, _activity_out(activity))
@@ -164,7 +145,7 @@ def create_volunteer_activity(request, payload: ActivityIn):
 def sign_up(request, activity_id: int = _id()):
     """The calling member signs up for the activity."""
     activity = _activity(request, activity_id)
-    with _service_errors():
+    with service_errors():
         signup = services.signup_create(actor=request.user, activity=activity)
     return Status(201, _signup_out(signup))
 
@@ -174,7 +155,7 @@ def sign_up(request, activity_id: int = _id()):
 def check_in_or_out(request, payload: CheckIn, activity_id: int = _id()):
     """The calling member checks in or out with the code of the organiser's QR code."""
     activity = _activity(request, activity_id)
-    with _service_errors():
+    with service_errors():
         signup = services.signup_check(actor=request.user, activity=activity, code=payload.code,
                                        action=payload.action)
     return _signup_out(signup)
@@ -191,7 +172,7 @@ def signup_transition(request, payload: SignUpMove, activity_id: int = _id(), si
         raise not_found("报名不存在或无权访问")
     if payload.action not in actions_of("signup"):
         raise ApiError(400, "invalid", "请求参数不正确", {"action": ["未知的操作"]})
-    with _service_errors():
+    with service_errors():
         signup = services.signup_transition(actor=request.user, signup=signup, action=payload.action,
                                             expected_version=payload.version, minutes=payload.minutes)
     return _signup_out(signup)
@@ -238,7 +219,7 @@ def post_wish(request, payload: WishIn):
     community = selectors.communities_for_registration().filter(code=payload.community).first()
     if community is None:
         raise ApiError(400, "invalid", "请求参数不正确", {"community": ["社区不存在"]})
-    with _service_errors():
+    with service_errors():
         wish = services.wish_post(actor=request.user, community=community, title=payload.title, text=payload.text,
                                   resident_name=payload.resident_name)
     return Status(201, _wish_out(wish))

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from core.workflow import MoveNotAllowed, StaleRecord
+
 
 class RegistrationStatus(models.TextChoices):
     PENDING = "pending", "待社区确认"
@@ -124,11 +126,11 @@ _SIGNUP_REFUSALS = {
 }
 
 
-class StepNotAllowed(Exception):
+class StepNotAllowed(MoveNotAllowed):
     """The table has no edge for this action from the record's current state."""
 
 
-class StaleVersion(Exception):
+class StaleVersion(StaleRecord):
     """Someone changed the record since the caller read it."""
 
     def __init__(self):
