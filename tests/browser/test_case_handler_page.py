@@ -25,7 +25,10 @@ def test_a_note_submitted_after_the_timeout_comes_back_after_signing_in(page, li
     )
     login(page, "community")
     page.goto(f"{live_server.url}/cases/{case.pk}/")
-    page.locator("#action-note summary").click()
+    page.wait_for_load_state("load")
+    note_form = page.locator("#action-note")
+    note_form.locator("summary").click()
+    expect(note_form).to_have_js_property("open", True)
     page.get_by_label("办理记录").fill(NOTE)
     Session.objects.all().delete()  # the idle timeout passes while the note is being typed
 
