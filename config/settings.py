@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "api",
     "open311",
     "meetings",
+    "halls",
     "consultations",
     "console",
     "demo",
