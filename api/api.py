@@ -60,6 +60,7 @@ from cases import api as cases_api  # noqa: E402
 from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
 from consultations import api as consultations_api  # noqa: E402
+from halls import api as halls_api  # noqa: E402
 from meetings import api as meetings_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
 from regions import api as regions_api  # noqa: E402
@@ -82,3 +83,6 @@ api.add_router("/meetings", meetings_api.router)
 api.add_router("/matters", meetings_api.matters_router)
 api.add_router("/tasks", meetings_api.tasks_router)
 api.add_router("/consultations", consultations_api.router)
+api.add_router("/bookings", halls_api.bookings_router)
+api.add_router("/rooms", halls_api.rooms_router)
+api.add_router("/halls", halls_api.halls_router)

@@ -17,7 +17,7 @@ from core.models import ArchivableModel
 from core.pii import EncryptedTextField
 from regions.models import Facility
 
-from .workflow import BookingStatus, MediationStatus, TicketStatus, WindowKind
+from .workflow import MEDIATION_ACTIONS, BookingStatus, MediationStatus, TicketStatus, WindowKind
 
 
 class ServiceWindow(ArchivableModel):
@@ -56,6 +56,9 @@ class QueueCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hall", "day", "kind"], name="queue_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.last}"
 
 
 class QueueTicket(models.Model):
@@ -155,6 +158,9 @@ class Blackout(models.Model):
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="blackout_ends_after"),
         ]
 
+    def __str__(self) -> str:
+        return self.reason
+
 
 class Booking(models.Model):
     """A booking of a room from `starts_at` to `ends_at`; it holds the room until `held_until` (the end
@@ -246,6 +252,9 @@ class MediationParty(models.Model):
     class Meta:
         ordering = ["side", "id"]
 
+    def __str__(self) -> str:
+        return self.get_side_display()
+
 
 class MediationStep(models.Model):
     """One move of the mediation table: a session with its minutes (signed by the parties), the
@@ -263,3 +272,10 @@ class MediationStep(models.Model):
 
     class Meta:
         ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return self.action
+
+    @property
+    def label(self) -> str:
+        return MEDIATION_ACTIONS.get(self.action, self.action)
