@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.roles import REGION_STAFF_ROLES
@@ -48,6 +48,25 @@ def halls_visible_to(user) -> QuerySet[Facility]:
     """Service halls in `user`'s scope."""
     qs = Facility.objects.active().filter(kind=Facility.Kind.SERVICE_HALL).select_related("region")
     return _scoped(qs, user, "region__")
+
+
+def counter_halls(user) -> QuerySet[Facility]:
+    """Halls whose counter page `user` may work: those in scope, and those where they are on duty."""
+    if not user.is_authenticated:
+        return Facility.objects.none()
+    on_duty = Q(windows__on_duty=user, windows__archived_at__isnull=True)
+    in_scope = halls_visible_to(user).values("pk")
+    return (Facility.objects.active().filter(kind=Facility.Kind.SERVICE_HALL).filter(on_duty | Q(pk__in=in_scope))
+            .select_related("region").distinct())
+
+
+def counter_tickets(user) -> QuerySet[QueueTicket]:
+    """Tickets `user` may finish: in scope, or called to a window they are on duty at."""
+    if not user.is_authenticated:
+        return QueueTicket.objects.none()
+    in_scope = tickets_visible_to(user).values("pk")
+    return (QueueTicket.objects.filter(Q(window__on_duty=user) | Q(pk__in=in_scope))
+            .select_related("hall__region", "window").distinct())
 
 
 def public_hall(pk: int) -> Facility | None:
@@ -125,7 +144,8 @@ def own_bookings(user) -> QuerySet[Booking]:
 
 
 def pending_first(qs: QuerySet[Booking]) -> QuerySet[Booking]:
-    return qs.order_by(~Q(status=BookingStatus.PENDING), "-starts_at", "-id")
+    pending = Case(When(status=BookingStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.order_by(pending, "-starts_at", "-id")
 
 
 def booking_actions(booking: Booking) -> list[str]:

@@ -57,7 +57,7 @@ def _manager(user) -> None:
 
 
 def _hall_in_scope(user, pk: int):
-    hall = selectors.halls_visible_to(user).filter(pk=pk).first()
+    hall = selectors.counter_halls(user).filter(pk=pk).first()
     if hall is None:
         raise Http404
     return hall
@@ -128,7 +128,7 @@ def call_next(request: HttpRequest, pk: int, window_pk: int) -> HttpResponse:
 @require_POST
 def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Call a ticket again, or finish it as served or absent."""
-    ticket = selectors.tickets_visible_to(request.user).filter(pk=pk).first()
+    ticket = selectors.counter_tickets(request.user).filter(pk=pk).first()
     if ticket is None or action not in TICKET_ACTIONS:
         raise Http404
     form = VersionForm(request.POST)
