@@ -72,6 +72,9 @@ SECTIONS = (
     )),
     Section("服务下沉", (
         Link("便民服务大厅", "regions:facilities", "kind=service_hall"),
+        Link("窗口叫号", "halls:list", roles=MANAGERS),
+        Link("场地预约", "halls:bookings", roles=MANAGERS),
+        Link("人民调解", "halls:mediations", roles=MANAGERS),
     )),
     Section("数据统计", (
         Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),

@@ -35,6 +35,7 @@ class FiguresOut(Schema):
     consultations_held: int
     opinions_adopted: int
     service_halls: int
+    service_window_kinds: int
 
 
 @router.get("/figures", response={200: FiguresOut, 404: ErrorOut})
