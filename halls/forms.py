@@ -44,9 +44,10 @@ class VersionForm(forms.Form):
 
 
 class BookingForm(ServiceErrorsForm):
-    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}),
+    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                           error_messages={"required": "请选择日期", "invalid": "请按 年-月-日 填写日期"})
-    start = forms.TimeField(label="开始时间", widget=forms.TimeInput(attrs={"type": "time", "step": 1800}),
+    start = forms.TimeField(label="开始时间",
+                            widget=forms.TimeInput(attrs={"type": "time", "step": 1800}, format="%H:%M"),
                             error_messages={"required": "请选择开始时间", "invalid": "请按 时:分 填写时间"})
     duration = forms.ChoiceField(label="使用时长", choices=DURATIONS, initial="60",
                                  error_messages={"invalid_choice": "请选择使用时长", "required": "请选择使用时长"})
@@ -100,7 +101,8 @@ class MediationActionForm(ServiceErrorsForm):
                    "refer": "转交理由"}
 
     version = _version_field()
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}), required=False,
+    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                              required=False,
                               error_messages={"invalid": "请按 年-月-日 填写日期"})
     note = forms.CharField(label="记录", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
                            error_messages={"required": "请填写记录"})
@@ -109,7 +111,8 @@ class MediationActionForm(ServiceErrorsForm):
                                        required=False)
     agreement_terms = forms.CharField(label="协议内容（约定事项）", widget=forms.Textarea(attrs={"rows": 3}),
                                       max_length=5000, required=False)
-    perform_by = forms.DateField(label="履行期限", widget=forms.DateInput(attrs={"type": "date"}), required=False,
+    perform_by = forms.DateField(label="履行期限", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                 required=False,
                                  error_messages={"invalid": "请按 年-月-日 填写日期"})
     referred_to = forms.CharField(label="转交单位", max_length=100, required=False)
 
