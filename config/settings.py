@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "open311",
     "meetings",
     "volunteers",
+    "halls",
     "consultations",
     "console",
     "demo",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("consultations/", include("consultations.urls")),
+    path("halls/", include("halls.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),

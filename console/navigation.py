@@ -78,6 +78,9 @@ SECTIONS = (
         Link("公益岗位", "volunteers:posts", roles=VOLUNTEERING),
         Link("志愿服务活动", "volunteers:activities", roles=VOLUNTEERING),
         Link("微心愿", "volunteers:wishes", roles=VOLUNTEERING),
+        Link("窗口叫号", "halls:list", roles=MANAGERS),
+        Link("场地预约", "halls:bookings", roles=MANAGERS),
+        Link("人民调解", "halls:mediations", roles=MANAGERS),
     )),
     Section("数据统计", (
         Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),

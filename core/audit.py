@@ -41,7 +41,7 @@ class AuditContextMiddleware:
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, (dt.date, dt.datetime, decimal.Decimal)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time, decimal.Decimal)):
         return str(value)
     return value
 

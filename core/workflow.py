@@ -17,7 +17,13 @@ class StaleRecord(Exception):
 
 
 class RuleRefused(Exception):
-    """A step the rules refuse for a reason with its own error code (a quorum not met, say); nothing changed."""
+    """A step the rules refuse for a reason with its own error code (a quorum not met, say); nothing changed.
+
+    `status` is the API's answer: 400 by default, 409 where the request was sound but lost to another
+    (a slot already booked).
+    """
+
+    status = 400
 
     def __init__(self, code: str, message: str):
         super().__init__(message)

@@ -37,6 +37,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("service_halls", "一站式便民服务大厅", "个", "服务下沉"),
     Figure("red_scarf_volunteer_services", "红领巾志愿服务", "次", "服务下沉"),
     Figure("deeds_done", "为民办实事", "件", "服务下沉"),
+    Figure("service_window_kinds", "便民服务窗口类型", "类", "服务下沉"),
 )
 
 FIGURE_KEYS: tuple[str, ...] = tuple(figure.key for figure in FIGURES)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cases.models import Case, Channel, Kind, Rating, RatingResult
 from cases.workflow import SOLVED_STATUSES
 from consultations.models import Consultation, Opinion
+from halls.selectors import window_kinds_in
 from meetings.models import Body, MatterStep, Meeting
 from meetings.workflow import BodyKind, MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
@@ -193,7 +194,7 @@ def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]
     activities = JointActivity.objects.active().filter(subtree_q(region, "community__")).count()
     values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day),
               **meeting_figures(region, day=day), **consultation_figures(region, day=day),
-              **volunteer_figures(region)}
+              "service_window_kinds": window_kinds_in(region), **volunteer_figures(region)}
     return {key: int(values[key] or 0) for key in FIGURE_KEYS}
 
 

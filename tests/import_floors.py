@@ -29,6 +29,7 @@ FLOORS: dict[str, int] = {
     "open311": 6,
     "meetings": 6,
     "volunteers": 6,
+    "halls": 6,
     "consultations": 7,
     "reports": 8,
     "api": 9,

@@ -30,6 +30,9 @@ from cases.models import Case, Channel, Kind
 from consultations import services as consultation_services
 from consultations.models import Comment
 from core.validators import id_number_check_char
+from halls import services as hall_services
+from halls.models import Room
+from halls.workflow import WindowKind
 from meetings import services as meeting_services
 from meetings.models import MatterStep
 from meetings.workflow import BodyKind, Stage
@@ -40,6 +43,7 @@ from tests.urlwalk import Route, routes
 
 MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE = "13755508642", "13655507531", "15955509753", "18955504286"
 COMMENT_PHONE = "13355506427"  # a resident's, left with a comment on a consultation
+BOOKING_PHONE, PARTY_PHONE = "13255503197", "15155508264"  # a room booking's contact, a mediation party's
 MEMBER_ADDRESS = "东街幸福小区七号楼三单元五零二室"
 PERSON_ADDRESS = "东街和平巷十八号院二排九号"
 DIFFICULTY_ADDRESS = "东街光明里四号楼一单元六零一室"
@@ -51,7 +55,7 @@ def _id(body: str) -> str:
 
 MEMBER_ID, PERSON_ID = _id("61042419850315274"), _id("61042419721108391")
 
-PHONES = (MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE, COMMENT_PHONE)
+PHONES = (MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE, COMMENT_PHONE, BOOKING_PHONE, PARTY_PHONE)
 IDS = (MEMBER_ID, PERSON_ID)
 ADDRESSES = (MEMBER_ADDRESS, PERSON_ADDRESS, DIFFICULTY_ADDRESS)
 
@@ -154,7 +158,29 @@ def objects(tree, users) -> Objects:
     o.comment, _ = consultation_services.comment_add(
         consultation=o.consultation, text=f"建议增加休息区，联系我 {COMMENT_PHONE}", display_name="孙立新",
         phone=COMMENT_PHONE)
+    _halls(o, staff)
     return o
+
+
+def _halls(o: Objects, staff) -> None:
+    """A hall with a window and a called ticket, a room booked by the resident, a mediation with its parties."""
+    tree = o.tree
+    o.hall = Facility.objects.create(name="东街便民服务大厅", kind=Facility.Kind.SERVICE_HALL, region=tree.east)
+    o.window = hall_services.window_create(actor=staff, hall=o.hall, name="1号窗口", kind=WindowKind.GENERAL,
+                                           opens_at=dt.time(0, 0), closes_at=dt.time(23, 59))
+    hall_services.ticket_take(hall=o.hall, kind=WindowKind.GENERAL)
+    o.ticket = hall_services.ticket_call_next(actor=staff, window=o.window)
+    room = Facility.objects.create(name="东街调解室", kind=Facility.Kind.MEDIATION_ROOM, region=tree.east)
+    o.room = hall_services.room_create(actor=staff, facility=room, kind=Room.Kind.MEDIATION, weekdays="1234567",
+                                       opens_at=dt.time(0, 0), closes_at=dt.time(23, 59), min_notice_hours=1)
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    o.booking, _ = hall_services.booking_request(
+        actor=o.users["resident"], room=o.room, starts_at=start, ends_at=start + dt.timedelta(hours=1),
+        contact_name="孙立新", contact_phone=BOOKING_PHONE, purpose="邻里协商")
+    o.mediation = hall_services.mediation_open(
+        actor=staff, region=tree.east, room=o.room, title="邻里漏水纠纷", facts="楼上漏水", disputed_points="维修费",
+        parties=[hall_services.PartySpec("applicant", "周建华", PARTY_PHONE),
+                 hall_services.PartySpec("respondent", "吴秀英")])
 
 
 def argument_values(route: Route, o: Objects) -> dict[str, list]:
@@ -210,6 +236,16 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("open311/", "request_id", [o.case.pk, o.difficulty.pk]),
         ("open311/", "token", ["unknown-token"]),
         ("open311/", "path", ["unknown"]),
+        ("halls/tickets/", "pk", [o.ticket.pk]),
+        ("halls/rooms/", "pk", [o.room.pk]),
+        ("halls/bookings/", "pk", [o.booking.pk]),
+        ("halls/mediations/", "pk", [o.mediation.pk]),
+        ("halls/", "pk", [o.hall.pk]),
+        ("halls/", "window_pk", [o.window.pk]),  # POST only
+        ("halls/", "action", ["serve"]),  # POST only: a GET answers 405
+        ("api/v1/", "booking_id", [o.booking.pk]),
+        ("api/v1/", "hall_id", [o.hall.pk]),
+        ("api/v1/", "window_id", [o.window.pk]),
         ("", "fmt", ["json", "xml"]),
     ]
     values = {}

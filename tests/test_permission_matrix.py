@@ -29,6 +29,9 @@ from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from consultations import services as consultation_services
 from core.models import AuditEvent
+from halls import services as hall_services
+from halls.models import Room
+from halls.workflow import WindowKind
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, MatterStep
 from meetings.workflow import BodyKind, Stage
@@ -133,6 +136,7 @@ class World:
         self.values.update(self._meetings(tree, users["superuser"]))
         self.values.update(self._consultations(tree, users["superuser"]))
         self.values.update(self._volunteers(tree, users))
+        self.values.update(self._halls(tree, users))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
@@ -243,6 +247,42 @@ class World:
             "activity_north": north.pk, "version_activity_east": activity.version,
             "check_code_east": activity.check_code, "signup_east": signup.pk, "wish_east": wish.pk,
             "unit_agency": tree.agency_branch.pk,
+        }
+
+    @staticmethod
+    def _halls(tree, users) -> dict[str, object]:
+        """A hall in the east community with a called ticket and one in the other street; a room that needs
+        approval with the resident's pending booking; a mediation in each street."""
+        admin = users["superuser"]
+        make = region_services.facility_create
+        hall = make(actor=None, name="东街社区便民服务大厅", kind=Facility.Kind.SERVICE_HALL, region=tree.east)
+        north_hall = make(actor=None, name="北关社区便民服务大厅", kind=Facility.Kind.SERVICE_HALL, region=tree.north)
+        window = hall_services.window_create(actor=admin, hall=hall, name="1号窗口", kind=WindowKind.GENERAL,
+                                             opens_at=dt.time(0, 0), closes_at=dt.time(23, 59))
+        hall_services.window_create(actor=admin, hall=north_hall, name="1号窗口", kind=WindowKind.GENERAL)
+        hall_services.ticket_take(hall=hall, kind=WindowKind.GENERAL)
+        ticket = hall_services.ticket_call_next(actor=admin, window=window)
+        hall_services.ticket_take(hall=hall, kind=WindowKind.GENERAL)  # the next one, for 叫号
+        room = hall_services.room_create(
+            actor=admin, facility=make(actor=None, name="东街社区调解室", kind=Facility.Kind.MEDIATION_ROOM,
+                                       region=tree.east),
+            kind=Room.Kind.MEDIATION, opens_at=dt.time(0, 0), closes_at=dt.time(23, 59), weekdays="1234567",
+            min_notice_hours=1, needs_approval=True)
+        start = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+        booking, _ = hall_services.booking_request(
+            actor=users["resident"], room=room, starts_at=start, ends_at=start + dt.timedelta(hours=1),
+            contact_name=REPORTER_NAME, contact_phone=REPORTER_PHONE, purpose="邻里协商")
+        mediations = {}
+        for place, region in [("east", tree.east), ("north", tree.north)]:
+            mediations[place] = hall_services.mediation_open(
+                actor=admin, region=region, title="邻里纠纷", facts="楼上漏水", disputed_points="维修费",
+                parties=[hall_services.PartySpec("applicant", "张三"), hall_services.PartySpec("respondent", "李四")])
+        return {
+            "hall_east": hall.pk, "hall_north": north_hall.pk, "window_east": window.pk, "ticket_east": ticket.pk,
+            "version_ticket_east": ticket.version, "room_east": room.pk, "booking_east": booking.pk,
+            "version_booking_east": booking.version, "slot_start": start.isoformat(),
+            "slot_end": (start + dt.timedelta(hours=1)).isoformat(), "mediation_east": mediations["east"].pk,
+            "mediation_north": mediations["north"].pk, "version_mediation_east": mediations["east"].version,
         }
 
     @staticmethod

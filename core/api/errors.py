@@ -43,7 +43,7 @@ def service_errors(coded_messages: Mapping[str, str] | None = None) -> Iterator[
     except MoveNotAllowed as exc:
         raise ApiError(400, "transition_not_allowed", str(exc)) from exc
     except RuleRefused as exc:
-        raise ApiError(400, exc.code, exc.message) from exc
+        raise ApiError(exc.status, exc.code, exc.message) from exc
     except PermissionDenied as exc:
         raise ApiError(403, "forbidden", str(exc) or "无权执行此操作") from exc
     except ValidationError as exc:

@@ -98,6 +98,7 @@ def test_the_county_figures_count_every_record_below_it(network):
         "difficulties_solved": 0,
         "reception_and_mediation_rooms": 3,
         "service_halls": 3,
+        "service_window_kinds": 0,
         "meetings_held": 0,
         "joint_council_quarters_missed": 0,
         "matters_decided": 0,
@@ -161,9 +162,9 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
     # pacts, facilities, activities, rollups built?, cases, meetings, matters, councils (and their sittings
-    # when there are councils), consultations held, opinions adopted, red-scarf services, and the deeds'
-    # fulfilled wishes, helped difficulties and post tasks
-    with django_assert_num_queries(14):
+    # when there are councils), consultations held, opinions adopted, window kinds, red-scarf services, and
+    # the deeds' fulfilled wishes, helped difficulties and post tasks
+    with django_assert_num_queries(15):
         figures_for(network.county)
 
 

@@ -79,7 +79,8 @@ def test_the_console_pages_of_a_community_worker_keep_to_the_policy(page, live_s
 
 
 def test_the_sign_in_pages_and_the_portal_keep_to_the_policy(page, live_server, users, csp_watch):
-    for path in (reverse("accounts:login"), reverse("portal:home"), reverse("portal:report"), reverse("portal:track")):
+    for path in (reverse("accounts:login"), reverse("portal:home"), reverse("portal:report"), reverse("portal:track"),
+                 reverse("halls:rooms")):
         assert csp_watch(f"{live_server.url}{path}") == [], path
 
 
