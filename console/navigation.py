@@ -72,6 +72,11 @@ SECTIONS = (
     )),
     Section("服务下沉", (
         Link("便民服务大厅", "regions:facilities", "kind=service_hall"),
+        Link("办件", "services:list", roles=frozenset(STAFF)),
+        Link("窗口受理", "services:new", roles=MANAGERS, superusers=True),
+        Link("我转办的办件", "services:handed_over", roles=frozenset(STAFF)),
+        Link("差评整改", "services:follow_ups", roles=frozenset(STAFF)),
+        Link("好差评统计", "services:rates", roles=frozenset(STAFF)),
     )),
     Section("数据统计", (
         Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),

@@ -80,7 +80,7 @@ def public_request(code: str) -> ServiceRequest | None:
 
 
 def follow_ups_visible_to(user) -> QuerySet[FollowUp]:
-    requests = requests_visible_to(user)
+    requests = requests_visible_to(user).values("pk")
     return (FollowUp.objects.filter(rating__request__in=requests)
             .select_related("rating__request__item_version__item", "rating__request__region").order_by(
                 "replied_at", "due_at", "id"))
@@ -96,7 +96,7 @@ def _rates(qs: QuerySet[Rating], by: str, label: str) -> list[dict]:
 
 def rating_rates(user) -> dict[str, list[dict]]:
     """好差评 per hall, item and handler, for the requests in `user`'s scope."""
-    ratings = Rating.objects.filter(request__in=requests_visible_to(user))
+    ratings = Rating.objects.filter(request__in=requests_visible_to(user).values("pk"))
     return {
         "halls": _rates(ratings, "request__hall_id", "request__hall__name"),
         "items": _rates(ratings, "request__item_version__item_id", "request__item_version__item__name"),
@@ -111,8 +111,8 @@ def request_tiles(user) -> dict[str, object]:
     immediate = qs.exclude(status="submitted").filter(item_version__kind="immediate").count()
     finished = qs.filter(status__in=FINISHED_STATUSES, due_at__isnull=False)
     finished_count = finished.count()
-    on_time = sum(1 for request in finished.only("completed_at", "due_at") if request.on_time)
-    ratings = Rating.objects.filter(request__in=qs)
+    on_time = sum(1 for completed, due in finished.values_list("completed_at", "due_at") if completed <= due)
+    ratings = Rating.objects.filter(request__in=qs.values("pk"))
     rated = ratings.count()
     good = ratings.filter(level__gte=3).count()
 
