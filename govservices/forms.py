@@ -5,17 +5,33 @@ from __future__ import annotations
 
 from django import forms
 
-from meetings.forms import STALE_PAGE, RecordChoiceField, ServiceErrorsMixin
+from cases.forms import RecordChoiceField
+from core.forms import add_service_errors
 
 from .models import Rating
 from .workflow import REQUIRES
+
+STALE_PAGE = "页面已过期，请刷新后重试"
+
+
+class ServiceErrorsMixin:
+    """The service's ValidationError next to the fields it names."""
+
+    def add_service_errors(self, error) -> None:
+        add_service_errors(self, error)
+
+    def typed_values(self) -> dict:
+        """What the user typed, as initial values for a fresh form (the version left out)."""
+        return {name: field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+                for name, field in self.fields.items() if name != "version"}
+
 
 
 class RequestForm(ServiceErrorsMixin, forms.Form):
     item = RecordChoiceField(label="服务事项", label_of=lambda i: f"{i.name}（{i.code}）",
                              error_messages={"required": "请选择服务事项"})
     region = RecordChoiceField(label="社区", label_of=lambda r: r.name, error_messages={"required": "请选择社区"})
-    hall = RecordChoiceField(label="受理大厅", required=False, empty_label="（不在大厅受理）",
+    hall = RecordChoiceField(label="受理大厅", required=False,
                              label_of=lambda f: f"{f.name}（{f.region.name}）")
     applicant_name = forms.CharField(label="申请人", max_length=50, error_messages={"required": "请填写申请人"})
     assisted = forms.BooleanField(label="帮办代办（为老年人、残疾人等代为办理）", required=False)
@@ -27,7 +43,7 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["item"].set_records(items)
         self.fields["region"].set_records(regions)
-        self.fields["hall"].set_records(halls)
+        self.fields["hall"].set_records(halls, empty_label="（不在大厅受理）")
 
 
 class ActionForm(ServiceErrorsMixin, forms.Form):
@@ -39,8 +55,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
     missing = forms.CharField(label="需补正的全部材料（每行一项）", widget=forms.Textarea(attrs={"rows": 3}),
                               required=False, help_text="一次性列出全部缺少的材料，不得多次要求补正")
     handler = RecordChoiceField(label="承办人", required=False, label_of=lambda u: u.display_name or u.username)
-    department = RecordChoiceField(label="转办部门", required=False, empty_label="（不转部门）",
-                                   label_of=lambda o: o.name)
+    department = RecordChoiceField(label="转办部门", required=False, label_of=lambda o: o.name)
     result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, action: str, handlers=(), departments=(), **kwargs):
@@ -53,7 +68,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
                 del self.fields[name]
         if "handler" in self.fields:
             self.fields["handler"].set_records(handlers)
-            self.fields["department"].set_records(departments)
+            self.fields["department"].set_records(departments, empty_label="（不转部门）")
 
     def missing_list(self) -> list[str]:
         return [line.strip() for line in (self.cleaned_data.get("missing") or "").splitlines() if line.strip()]

@@ -19,7 +19,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.roles import STAFF_ROLES
-from meetings.forms import typed_values
 from organisations.models import Organisation
 from regions.models import Facility, Level
 from regions.permissions import can_manage_region
@@ -159,7 +158,7 @@ def request_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
                 department=data.get("department"), result=data.get("result", ""))
         except StaleVersion:
             fresh = _visible(user, pk)
-            again = _action_form(user, action, initial={**typed_values(form), "version": fresh.version})
+            again = _action_form(user, action, initial={**form.typed_values(), "version": fresh.version})
             return _render(request, fresh, bound=again, alert=CONFLICT_MESSAGE, status=409)
         except StepNotAllowed as exc:
             return _render(request, found, bound=form, alert=str(exc), status=400)

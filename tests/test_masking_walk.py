@@ -156,7 +156,7 @@ def objects(tree, users) -> Objects:
         consultation=o.consultation, text=f"建议增加休息区，联系我 {COMMENT_PHONE}", display_name="孙立新",
         phone=COMMENT_PHONE)
     # A service item and a request taken at a window, finished and rated 不满意 (its follow-up open).
-    o.service_item = service_factories.item(users["superuser"])
+    o.service_item = service_factories.item(users["county"])
     o.service_request = service_factories.finished(
         staff, service_factories.taken(staff, o.service_item, tree.east, name="李秀兰"), rating=service_factories.BAD)
     return o
