@@ -35,6 +35,8 @@ class FiguresOut(Schema):
     consultations_held: int
     opinions_adopted: int
     service_halls: int
+    service_item_categories: int
+    service_items: int
 
 
 @router.get("/figures", response={200: FiguresOut, 404: ErrorOut})

@@ -35,6 +35,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("consultations_held", "开展征求意见", "次", "权力下沉"),
     Figure("opinions_adopted", "采纳居民意见", "条", "权力下沉"),
     Figure("service_halls", "一站式便民服务大厅", "个", "服务下沉"),
+    Figure("service_item_categories", "下沉社区的小微权力事项类别", "类", "服务下沉"),
+    Figure("service_items", "下沉社区的小微权力事项", "项", "服务下沉"),
 )
 
 FIGURE_KEYS: tuple[str, ...] = tuple(figure.key for figure in FIGURES)

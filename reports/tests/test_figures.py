@@ -103,6 +103,8 @@ def test_the_county_figures_count_every_record_below_it(network):
         "matters_decided": 0,
         "consultations_held": 0,
         "opinions_adopted": 0,
+        "service_item_categories": 0,
+        "service_items": 0,
     }
 
 
