@@ -161,8 +161,8 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
     # pacts, facilities, activities, rollups built?, cases, meetings, matters, councils (and their sittings
-    # when there are councils), consultations held, opinions adopted
-    with django_assert_num_queries(10):
+    # when there are councils), consultations held, opinions adopted, the catalogue's categories and items
+    with django_assert_num_queries(11):
         figures_for(network.county)
 
 
