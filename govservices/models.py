@@ -61,7 +61,7 @@ class ItemVersion(models.Model):
     legal_basis = models.TextField("设定和实施依据")
     conditions = models.TextField("申请条件")
     # [{"name": …, "sample": …, "original": bool, "copies": int}]
-    materials = models.JSONField("申请材料", default=list)
+    materials = models.JSONField("申请材料", default=list, blank=True)
     fee = models.CharField("收费标准", max_length=200, default="不收费")
     fee_basis = models.CharField("收费依据", max_length=200, blank=True)
     legal_days = models.PositiveSmallIntegerField("法定时限（工作日）")
@@ -71,9 +71,9 @@ class ItemVersion(models.Model):
     handled_locally = models.BooleanField("社区直接办理", default=True)
     forwarded_to = models.CharField("转报单位", max_length=100, blank=True)
     # [{"name": …, "url": …}]
-    forms = models.JSONField("表格下载", default=list)
+    forms = models.JSONField("表格下载", default=list, blank=True)
     # [{"q": …, "a": …}]
-    questions = models.JSONField("常见问题", default=list)
+    questions = models.JSONField("常见问题", default=list, blank=True)
     created_at = models.DateTimeField("发布时间", auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
