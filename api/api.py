@@ -60,6 +60,7 @@ from cases import api as cases_api  # noqa: E402
 from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
 from consultations import api as consultations_api  # noqa: E402
+from govservices import api as govservices_api  # noqa: E402
 from halls import api as halls_api  # noqa: E402
 from meetings import api as meetings_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
@@ -90,3 +91,5 @@ api.add_router("/consultations", consultations_api.router)
 api.add_router("/bookings", halls_api.bookings_router)
 api.add_router("/rooms", halls_api.rooms_router)
 api.add_router("/halls", halls_api.halls_router)
+api.add_router("/service-items", govservices_api.items_router)
+api.add_router("/service-requests", govservices_api.requests_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "volunteers",
     "halls",
     "consultations",
+    "govservices",
     "console",
     "demo",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("consultations/", include("consultations.urls")),
     path("halls/", include("halls.urls")),
+    path("services/", include("govservices.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),

@@ -81,6 +81,11 @@ SECTIONS = (
         Link("窗口叫号", "halls:list", roles=MANAGERS),
         Link("场地预约", "halls:bookings", roles=MANAGERS),
         Link("人民调解", "halls:mediations", roles=MANAGERS),
+        Link("办件", "services:list", roles=frozenset(STAFF)),
+        Link("窗口受理", "services:new", roles=MANAGERS, superusers=True),
+        Link("我转办的办件", "services:handed_over", roles=frozenset(STAFF)),
+        Link("差评整改", "services:follow_ups", roles=frozenset(STAFF)),
+        Link("好差评统计", "services:rates", roles=frozenset(STAFF)),
     )),
     Section("数据统计", (
         Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),

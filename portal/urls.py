@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import service_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,8 @@ urlpatterns = [
     path("consultations/", views.consultations, name="consultations"),
     path("consultations/<int:pk>/", views.consultation, name="consultation"),
     path("consultations/<int:pk>/photo/", views.consultation_photo, name="consultation_photo"),
+    path("services/", service_views.service_items, name="service_items"),
+    path("services/items/<slug:code>/", service_views.service_item, name="service_item"),
+    path("services/items/<slug:code>/notice/", service_views.service_notice, name="service_notice"),
+    path("services/requests/<slug:code>/", service_views.service_request, name="service_request"),
 ]

@@ -38,6 +38,8 @@ class FiguresOut(Schema):
     red_scarf_volunteer_services: int = Field(description="红领巾志愿服务：已结束且确认了时长的红领巾志愿服务活动")
     deeds_done: int = Field(description="为民办实事：完成的微心愿、党员帮扶解决的困难、完成的岗位任务")
     service_window_kinds: int
+    service_item_categories: int
+    service_items: int
 
 
 @router.get("/figures", response={200: FiguresOut, 404: ErrorOut})

@@ -38,6 +38,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("red_scarf_volunteer_services", "红领巾志愿服务", "次", "服务下沉"),
     Figure("deeds_done", "为民办实事", "件", "服务下沉"),
     Figure("service_window_kinds", "便民服务窗口类型", "类", "服务下沉"),
+    Figure("service_item_categories", "下沉社区的小微权力事项类别", "类", "服务下沉"),
+    Figure("service_items", "下沉社区的小微权力事项", "项", "服务下沉"),
 )
 
 FIGURE_KEYS: tuple[str, ...] = tuple(figure.key for figure in FIGURES)

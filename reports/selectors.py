@@ -15,6 +15,7 @@ from django.utils import timezone
 from cases.models import Case, Channel, Kind, Rating, RatingResult
 from cases.workflow import SOLVED_STATUSES
 from consultations.models import Consultation, Opinion
+from govservices.selectors import public_items
 from halls.selectors import window_kinds_in
 from meetings.models import Body, MatterStep, Meeting
 from meetings.workflow import BodyKind, MeetingStatus
@@ -136,6 +137,16 @@ def consultation_figures(region: Region, *, day: dt.date | None = None) -> dict[
     return {"consultations_held": held.count(), "opinions_adopted": adopted.count()}
 
 
+def service_item_figures() -> dict[str, int]:
+    """服务下沉 figures of the catalogue (办事指南), which the county publishes for all its communities:
+
+    - `service_item_categories`: categories with at least one published item;
+    - `service_items`: published items (an item counts once, whatever its number of versions).
+    """
+    return public_items().aggregate(service_item_categories=Count("category_id", distinct=True),
+                                    service_items=Count("id"))
+
+
 def last_quarters(day: dt.date, count: int = 4) -> list[tuple[dt.date, dt.date]]:
     """The `count` calendar quarters completed before the one `day` falls in, oldest first, as
     (first day, first day of the next quarter)."""
@@ -194,7 +205,8 @@ def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]
     activities = JointActivity.objects.active().filter(subtree_q(region, "community__")).count()
     values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day),
               **meeting_figures(region, day=day), **consultation_figures(region, day=day),
-              "service_window_kinds": window_kinds_in(region), **volunteer_figures(region)}
+              "service_window_kinds": window_kinds_in(region), **volunteer_figures(region),
+              **service_item_figures()}
     return {key: int(values[key] or 0) for key in FIGURE_KEYS}
 
 

@@ -30,6 +30,7 @@ from cases.models import Case, Channel, Kind
 from consultations import services as consultation_services
 from consultations.models import Comment
 from core.validators import id_number_check_char
+from govservices.tests import factories as service_factories
 from halls import services as hall_services
 from halls.models import Room
 from halls.workflow import WindowKind
@@ -159,6 +160,10 @@ def objects(tree, users) -> Objects:
         consultation=o.consultation, text=f"建议增加休息区，联系我 {COMMENT_PHONE}", display_name="孙立新",
         phone=COMMENT_PHONE)
     _halls(o, staff)
+    # A service item and a request taken at a window, finished and rated 不满意 (its follow-up open).
+    o.service_item = service_factories.item(users["county"])
+    o.service_request = service_factories.finished(
+        staff, service_factories.taken(staff, o.service_item, tree.east, name="李秀兰"), rating=service_factories.BAD)
     return o
 
 
@@ -213,6 +218,13 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("consultations/", "comment_pk", [o.comment.pk]),  # POST only
         ("consultations/", "move", ["hide"]),  # POST only
         ("public/consultations/", "pk", [o.consultation.pk]),
+        ("services/follow-ups/", "pk", [o.service_request.rating.follow_up.pk]),  # POST only
+        ("services/", "pk", [o.service_request.pk]),
+        ("services/", "action", ["deliver"]),  # POST only: a GET answers 405
+        ("public/services/items/", "code", [o.service_item.code]),
+        ("public/services/requests/", "code", [o.service_request.tracking_code]),
+        ("api/v1/service-items/", "code", [o.service_item.code]),
+        ("api/v1/", "request_id", [o.service_request.pk]),  # POST only
         ("meetings/", "pk", [o.meeting.pk]),
         ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
         ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only

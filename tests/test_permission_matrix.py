@@ -29,6 +29,7 @@ from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from consultations import services as consultation_services
 from core.models import AuditEvent
+from govservices.tests import factories as service_factories
 from halls import services as hall_services
 from halls.models import Room
 from halls.workflow import WindowKind
@@ -137,6 +138,7 @@ class World:
         self.values.update(self._consultations(tree, users["superuser"]))
         self.values.update(self._volunteers(tree, users))
         self.values.update(self._halls(tree, users))
+        self.values.update(self._services(tree, users["superuser"]))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
@@ -284,6 +286,19 @@ class World:
             "slot_end": (start + dt.timedelta(hours=1)).isoformat(), "mediation_east": mediations["east"].pk,
             "mediation_north": mediations["north"].pk, "version_mediation_east": mediations["east"].version,
         }
+
+    @staticmethod
+    def _services(tree, admin) -> dict[str, object]:
+        """An item of the catalogue, a request taken at a window in the east community and one in the other
+        street, and a finished east request rated 不满意 with its follow-up open."""
+        item = service_factories.item(admin)
+        east = service_factories.taken(admin, item, tree.east)
+        north = service_factories.taken(admin, item, tree.north)
+        rated = service_factories.finished(admin, service_factories.taken(admin, item, tree.east),
+                                           rating=service_factories.BAD)
+        return {"item_code": item.code, "request_east": east.pk, "request_north": north.pk,
+                "version_request_east": east.version, "version_request_north": north.version,
+                "request_code": rated.tracking_code, "follow_up_east": rated.rating.follow_up.pk}
 
     @staticmethod
     def _escalate(w: CaseWorld, case):

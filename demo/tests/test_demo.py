@@ -43,6 +43,8 @@ ARTICLE_FIGURES = {
     "service_halls": 8,
     "red_scarf_volunteer_services": 18,
     "deeds_done": 1092,
+    "service_item_categories": 6,
+    "service_items": 32,
 }
 # Figures the demo adds beyond the article: its year of meetings, 四议两公开 and 征求意见 (11 联席会议, 12 meetings
 # of 东街社区's matters, 12 民情议事会 in each of the 8 communities, and the consultation's review meeting).

@@ -106,6 +106,8 @@ def test_the_county_figures_count_every_record_below_it(network):
         "opinions_adopted": 0,
         "red_scarf_volunteer_services": 0,
         "deeds_done": 0,
+        "service_item_categories": 0,
+        "service_items": 0,
     }
 
 
@@ -162,9 +164,9 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
     # pacts, facilities, activities, rollups built?, cases, meetings, matters, councils (and their sittings
-    # when there are councils), consultations held, opinions adopted, window kinds, red-scarf services, and
-    # the deeds' fulfilled wishes, helped difficulties and post tasks
-    with django_assert_num_queries(15):
+    # when there are councils), consultations held, opinions adopted, window kinds, the catalogue's categories
+    # and items, red-scarf services, and the deeds' fulfilled wishes, helped difficulties and post tasks
+    with django_assert_num_queries(16):
         figures_for(network.county)
 
 
