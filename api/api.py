@@ -66,6 +66,7 @@ from regions import api as regions_api  # noqa: E402
 from regions import api_facilities as facilities_api  # noqa: E402
 from reports import api as reports_api  # noqa: E402
 from routing import api as routing_api  # noqa: E402
+from tasks import api as tasks_api  # noqa: E402
 
 api.add_router("/regions", regions_api.router)
 api.add_router("/reports", reports_api.router)
@@ -82,3 +83,6 @@ api.add_router("/meetings", meetings_api.router)
 api.add_router("/matters", meetings_api.matters_router)
 api.add_router("/tasks", meetings_api.tasks_router)
 api.add_router("/consultations", consultations_api.router)
+api.add_router("/task-requests", tasks_api.requests_router)
+# A task request's ledger (its id), beside the meetings' resolution tasks under the same prefix.
+api.add_router("/tasks", tasks_api.tasks_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "open311",
     "meetings",
     "consultations",
+    "tasks",
     "console",
     "demo",
 ]

@@ -28,6 +28,7 @@ FLOORS: dict[str, int] = {
     "notifications": 6,
     "open311": 6,
     "meetings": 6,
+    "tasks": 6,
     "consultations": 7,
     "reports": 8,
     "api": 9,

@@ -1,0 +1,135 @@
+"""Task requests (社区工作事项准入申请), the tasks pushed down to communities, and the ledger of the money that
+goes with each admitted task (承诺、拨付、支出), per community, in exact decimal money."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.models import ArchivableModel
+from organisations.models import Organisation
+from regions.models import Region
+
+from .workflow import Status
+
+MONEY = dict(max_digits=14, decimal_places=2)
+
+
+class TaskCategory(ArchivableModel):
+    """One of the categories of work a community may be asked to take on (基层党建、文明创建 …), configured by
+    the county; the nine of the county's list are written by this app's first migration."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "事项类别"
+        verbose_name_plural = "事项类别"
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskRequest(ArchivableModel):
+    """A department's request that the communities of `region` take on a task, with what goes with it: the
+    legal basis, the authority (权随责走), the funds per year (费随事转) and the people."""
+
+    region = models.ForeignKey(Region, verbose_name="适用区域", on_delete=models.PROTECT, related_name="task_requests")
+    department = models.ForeignKey(Organisation, verbose_name="申请部门", on_delete=models.PROTECT,
+                                   related_name="task_requests")
+    category = models.ForeignKey(TaskCategory, verbose_name="事项类别", on_delete=models.PROTECT,
+                                 related_name="requests")
+    title = models.CharField("事项名称", max_length=150)
+    description = models.TextField("工作内容", blank=True)
+    legal_basis = models.TextField("法律政策依据")
+    authority = models.TextField("随事项下放的权限", blank=True)
+    funds = models.DecimalField("随事项拨付的经费（元/年）", null=True, blank=True, **MONEY)
+    people = models.PositiveIntegerField("配备人员（人）", default=0)
+    training = models.CharField("培训安排", max_length=300, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.FILED)
+    version = models.PositiveIntegerField("版本", default=1)
+    review_reason = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField("提交时间", default=timezone.now)
+    # A retry of the same request (the same key) gives back this request instead of a second one.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "事项准入申请"
+        verbose_name_plural = "事项准入申请"
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(funds__isnull=True) | models.Q(funds__gte=0),
+                                   name="task_request_funds_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def admitted(self) -> bool:
+        return self.status == Status.ADMITTED
+
+
+class CommunityTask(models.Model):
+    """A task pushed down to one community: admitted, or not (listed as such, and the community may refuse it)."""
+
+    class State(models.TextChoices):
+        ASSIGNED = "assigned", "已下派"
+        REFUSED = "refused", "社区拒绝承接"
+
+    request = models.ForeignKey(TaskRequest, verbose_name="事项", on_delete=models.PROTECT,
+                                related_name="community_tasks")
+    community = models.ForeignKey(Region, verbose_name="社区", on_delete=models.PROTECT, related_name="tasks")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.ASSIGNED)
+    pushed_at = models.DateTimeField("下派时间", default=timezone.now)
+    pushed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下派人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    refused_reason = models.TextField("拒绝理由", blank=True)
+    refused_at = models.DateTimeField("拒绝时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "社区承接事项"
+        verbose_name_plural = "社区承接事项"
+        ordering = ["community__code", "-pushed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "community"], name="task_pushed_once_per_community")]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.request}"
+
+
+class LedgerEntry(models.Model):
+    """One line of an admitted task's ledger for one community: money committed, transferred (拨付) or spent."""
+
+    class Kind(models.TextChoices):
+        COMMITMENT = "commitment", "承诺经费"
+        TRANSFER = "transfer", "拨付"
+        SPENDING = "spending", "支出"
+
+    request = models.ForeignKey(TaskRequest, verbose_name="事项", on_delete=models.PROTECT,
+                                related_name="ledger_entries")
+    community = models.ForeignKey(Region, verbose_name="社区", on_delete=models.PROTECT, related_name="ledger_entries")
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    amount = models.DecimalField("金额（元）", **MONEY)
+    on = models.DateField("日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "经费台账"
+        verbose_name_plural = "经费台账"
+        ordering = ["request_id", "community__code", "on", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="ledger_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
