@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
     path("consultations/", include("consultations.urls")),
+    path("tasks/", include("tasks.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),

@@ -69,6 +69,8 @@ SECTIONS = (
     )),
     Section("资源下沉", (
         Link("组织报到", "organisations:agency_registrations"),
+        Link("事项准入", "tasks:list", roles=frozenset(STAFF)),
+        Link("事项与经费", "tasks:report", roles=frozenset(STAFF)),
     )),
     Section("服务下沉", (
         Link("便民服务大厅", "regions:facilities", "kind=service_hall"),

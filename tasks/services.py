@@ -114,7 +114,8 @@ def speaks_for_department(actor, department: Organisation) -> bool:
     return sees_everything(actor) or (actor.role == Role.COUNTY_STAFF and can_manage_region(actor, None))
 
 
-def _may_take(actor, request: TaskRequest, action: str) -> bool:
+def may_take(actor, request: TaskRequest, action: str) -> bool:
+    """Whether `actor` may take `action` on `request` now: the county or the department, as the table says."""
     side = side_of(action, request.status)
     if side == Side.COUNTY:
         return can_review(actor, request)
@@ -206,7 +207,7 @@ def task_request_decide(*, actor, request: TaskRequest, action: str, expected_ve
     if request.version != expected_version:  # decided since the caller read it: theirs is the older page
         raise StaleVersion()
     target = target_of(action, request.status)
-    if not _may_take(actor, request, action):
+    if not may_take(actor, request, action):
         raise PermissionDenied(NO_PERMISSION)
     errors: dict[str, str] = {}
     reason = plain_text(errors, "reason", reason, label="审核意见", required=action in REASON_REQUIRED,
