@@ -35,6 +35,7 @@ class FiguresOut(Schema):
     consultations_held: int
     opinions_adopted: int
     service_halls: int
+    community_task_categories: int
 
 
 @router.get("/figures", response={200: FiguresOut, 404: ErrorOut})

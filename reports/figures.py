@@ -35,6 +35,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("consultations_held", "开展征求意见", "次", "权力下沉"),
     Figure("opinions_adopted", "采纳居民意见", "条", "权力下沉"),
     Figure("service_halls", "一站式便民服务大厅", "个", "服务下沉"),
+    Figure("community_task_categories", "社区承接准入事项类别", "类", "资源下沉"),
 )
 
 FIGURE_KEYS: tuple[str, ...] = tuple(figure.key for figure in FIGURES)

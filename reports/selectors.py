@@ -20,6 +20,7 @@ from meetings.workflow import BodyKind, MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
 from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
+from tasks.selectors import admitted_categories
 
 from .figures import FIGURE_KEYS
 from .kpis import rollups_ready
@@ -191,7 +192,8 @@ def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]
     )
     activities = JointActivity.objects.active().filter(subtree_q(region, "community__")).count()
     values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day),
-              **meeting_figures(region, day=day), **consultation_figures(region, day=day)}
+              **meeting_figures(region, day=day), **consultation_figures(region, day=day),
+              "community_task_categories": admitted_categories(region, before=_end_of(day or timezone.localdate()))}
     return {key: int(values[key] or 0) for key in FIGURE_KEYS}
 
 

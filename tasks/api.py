@@ -22,6 +22,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from core.api.errors import ApiError, not_found
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, OrganisationBrief, RecordId, RegionBrief, organisation_ref, region_ref
+from core.pii import mask_text
 from organisations.models import Organisation
 from regions.selectors import region_visible_by_code, regions_visible_to
 
@@ -94,15 +95,17 @@ def _money(value) -> str | None:
 
 def _out(request: TaskRequest) -> dict:
     return {
-        "id": request.pk, "title": request.title, "region": region_ref(request.region),
+        "id": request.pk, "title": mask_text(request.title), "region": region_ref(request.region),
         "department": organisation_ref(request.department),
         "category": {"code": request.category.code, "name": request.category.name},
-        "description": request.description, "legal_basis": request.legal_basis, "authority": request.authority,
-        "funds": _money(request.funds), "people": request.people, "training": request.training,
+        "description": mask_text(request.description), "legal_basis": mask_text(request.legal_basis),
+        "authority": mask_text(request.authority),
+        "funds": _money(request.funds), "people": request.people, "training": mask_text(request.training),
         "status": request.status, "status_label": request.get_status_display(), "version": request.version,
         "allowed_actions": selectors.request_actions(request),
         "missing_for_admission": sorted(services.missing_for_admission(request)),
-        "review_reason": request.review_reason, "filed_at": request.filed_at, "reviewed_at": request.reviewed_at,
+        "review_reason": mask_text(request.review_reason), "filed_at": request.filed_at,
+        "reviewed_at": request.reviewed_at,
     }
 
 
@@ -242,13 +245,13 @@ class LedgerOut(Schema):
 
 def _entry_out(entry: LedgerEntry) -> dict:
     return {"id": entry.pk, "kind": entry.kind, "kind_label": entry.get_kind_display(),
-            "amount": _money(entry.amount), "on": entry.on, "note": entry.note}
+            "amount": _money(entry.amount), "on": entry.on, "note": mask_text(entry.note)}
 
 
 def _ledger_out(user, found: TaskRequest) -> dict:
     lines = selectors.ledger_of(user, found)
     return {
-        "task": found.pk, "title": found.title, "balanced": all(line.balanced for line in lines),
+        "task": found.pk, "title": mask_text(found.title), "balanced": all(line.balanced for line in lines),
         "communities": [
             {"community": region_ref(line.community), "committed": _money(line.committed),
              "received": _money(line.received), "spent": _money(line.spent), "balanced": line.balanced,

@@ -8,6 +8,7 @@ Out of scope does not exist (404).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -180,9 +181,11 @@ def money_report(user) -> tuple[list[MoneyRow], list[MoneyRow]]:
             sorted(by_community.values(), key=lambda row: row.name))
 
 
-def admitted_categories(region: Region) -> int:
-    """`community_task_categories`: categories with at least one admitted task in `region` — a request of the
-    subtree, or one above it that reaches the region (a county's task reaches each of its communities)."""
+def admitted_categories(region: Region, *, before: dt.datetime | None = None) -> int:
+    """`community_task_categories`: categories with at least one task admitted (before `before`) in `region` — a
+    request of the subtree, or one above it that reaches the region (a county's task reaches its communities)."""
     q = subtree_q(region, "region__") | Q(region__code__in=_enclosing(region.code))
-    return (TaskRequest.objects.filter(q, archived_at__isnull=True, status=Status.ADMITTED)
-            .values("category_id").distinct().count())
+    qs = TaskRequest.objects.filter(q, archived_at__isnull=True, status=Status.ADMITTED)
+    if before is not None:
+        qs = qs.filter(reviewed_at__lt=before)
+    return qs.values("category_id").distinct().count()

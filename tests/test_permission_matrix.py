@@ -37,6 +37,8 @@ from notifications.services import notify
 from organisations import services as org_services
 from regions import services as region_services
 from regions.models import Facility
+from tasks import services as task_services
+from tasks.models import TaskCategory
 from tests.case_world import CaseWorld, at
 
 PNG = image_bytes("PNG")
@@ -131,6 +133,7 @@ class World:
         }
         self.values.update(self._meetings(tree, users["superuser"]))
         self.values.update(self._consultations(tree, users["superuser"]))
+        self.values.update(self._tasks(tree, users))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
@@ -207,6 +210,26 @@ class World:
             values.update({f"consultation_{place}": consultation.pk, f"comment_{place}": comment.pk,
                            f"version_consultation_{place}": consultation.version})
         return values
+
+    @staticmethod
+    def _tasks(tree, users) -> dict[str, object]:
+        """A county task request complete for admission, one without funds, one admitted (its ledger), and one
+        of the other street."""
+        category = TaskCategory.objects.get(code="employment")
+
+        def filed(title: str, region=None, funds="6000.00"):
+            request, _ = task_services.task_request_file(
+                actor=users["county"], region=region or tree.county, department=tree.department, category=category,
+                title=title, legal_basis="《就业促进法》", authority="受理与初审", funds=funds)
+            return request
+
+        complete, unfunded, admitted = filed("就业援助初审"), filed("失业登记", funds=None), filed("创业补贴初审")
+        admitted = task_services.task_request_decide(actor=users["county"], request=admitted, action="admit",
+                                                     expected_version=admitted.version)
+        north = filed("漠西街道就业走访", region=tree.other_street)
+        return {"task_request": complete.pk, "version_task_request": complete.version,
+                "task_unfunded": unfunded.pk, "version_task_unfunded": unfunded.version,
+                "task_admitted": admitted.pk, "task_north": north.pk}
 
     @staticmethod
     def _escalate(w: CaseWorld, case):

@@ -103,6 +103,7 @@ def test_the_county_figures_count_every_record_below_it(network):
         "matters_decided": 0,
         "consultations_held": 0,
         "opinions_adopted": 0,
+        "community_task_categories": 0,
     }
 
 
@@ -159,8 +160,8 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
     # pacts, facilities, activities, rollups built?, cases, meetings, matters, councils (and their sittings
-    # when there are councils), consultations held, opinions adopted
-    with django_assert_num_queries(10):
+    # when there are councils), consultations held, opinions adopted, categories with an admitted task
+    with django_assert_num_queries(11):
         figures_for(network.county)
 
 

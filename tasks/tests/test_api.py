@@ -170,3 +170,17 @@ def test_a_task_pushed_without_admission_is_listed_and_the_community_may_refuse(
 def test_the_list_pages_by_cursor(api, tree):
     ids = [file(api, tree, title=f"事项{n}")["id"] for n in range(5)]
     assert [row["id"] for row in api.walk("county", "/api/v1/task-requests", limit=2)] == ids
+
+
+def test_the_figure_counts_categories_with_an_admitted_task_in_the_region(api, tree, users):
+    def figure(user, code):
+        return api.ok(user, "/api/v1/reports/figures", region=code)["community_task_categories"]
+
+    assert figure("county", tree.county.code) == 0
+    _admitted(api, tree)
+    _admitted(api, tree)  # the same category again counts once
+    file(api, tree, category="health")  # filed, not admitted
+    refused = file(api, tree, category="culture_sports")
+    move(api, "county", refused, "refuse", reason="不宜下沉")
+    assert figure("county", tree.county.code) == 1
+    assert figure("community", tree.east.code) == 1  # a county task reaches each community
