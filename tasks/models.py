@@ -133,3 +133,44 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class ListKind(models.TextChoices):
+    """The community's power list and its three task lists."""
+
+    POWERS = "powers", "社区权力清单"
+    DUTIES = "duties", "依法履职事项清单"
+    ASSISTING = "assisting", "协助办理事项清单"
+    NEGATIVE = "negative", "负面事项清单"
+
+
+class ListItem(models.Model):
+    """One version of one item of a community's list (or of a county's or street's list, which reaches each of its
+    communities). A change is a new version with its date and reason; the earlier one is kept, superseded."""
+
+    region = models.ForeignKey(Region, verbose_name="区域", on_delete=models.PROTECT, related_name="list_items")
+    kind = models.CharField("清单", max_length=12, choices=ListKind.choices)
+    # The item across its versions: the id of its first version.
+    key = models.PositiveBigIntegerField("事项编号", null=True, blank=True, db_index=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    title = models.CharField("事项名称", max_length=150)
+    item_type = models.CharField("事项类型", max_length=40)
+    legal_basis = models.TextField("法律政策依据")
+    responsible_unit = models.CharField("责任单位", max_length=150)
+    supporting_units = models.CharField("配合单位", max_length=300, blank=True)
+    retired = models.BooleanField("已取消", default=False)
+    effective_on = models.DateField("生效日期")
+    reason = models.TextField("制定或调整理由")
+    superseded_at = models.DateTimeField("被新版本替代时间", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "清单事项"
+        verbose_name_plural = "清单事项"
+        ordering = ["kind", "key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="list_item_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.title}（第 {self.version} 版）"

@@ -19,7 +19,7 @@ from core.roles import REGION_STAFF_ROLES, Role
 from regions.models import Region
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import CommunityTask, LedgerEntry, TaskCategory, TaskRequest
+from .models import CommunityTask, LedgerEntry, ListItem, TaskCategory, TaskRequest
 from .workflow import Status, allowed_actions
 
 ZERO = Decimal("0.00")
@@ -189,3 +189,30 @@ def admitted_categories(region: Region, *, before: dt.datetime | None = None) ->
     if before is not None:
         qs = qs.filter(reviewed_at__lt=before)
     return qs.values("category_id").distinct().count()
+
+
+def list_items_of(region: Region, *, kind: str | None = None) -> QuerySet[ListItem]:
+    """The items in force on the lists that reach `region` (its own and those of the regions above it): the
+    current version of each, those taken off the list left out. Public: the lists are published."""
+    qs = ListItem.objects.filter(region__code__in=_enclosing(region.code), superseded_at__isnull=True,
+                                 retired=False).select_related("region")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("kind", "region__code", "key")
+
+
+def list_item_history(region: Region) -> QuerySet[ListItem]:
+    """Every version of every item that reaches `region`, newest first: each change with its date and reason."""
+    return (ListItem.objects.filter(region__code__in=_enclosing(region.code)).select_related("region")
+            .order_by("-recorded_at", "-id"))
+
+
+def list_item_visible_to(user, pk: int) -> ListItem | None:
+    """The current version `pk` of an item in `user`'s scope, for staff who change it."""
+    root = scope_root(user) if not sees_everything(user) else None
+    qs = ListItem.objects.filter(pk=pk, superseded_at__isnull=True, retired=False).select_related("region")
+    if root is not None:
+        qs = qs.filter(subtree_q(root, "region__"))
+    elif not sees_everything(user):
+        return None
+    return qs.first()

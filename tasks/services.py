@@ -33,7 +33,7 @@ from regions.models import Level, Region
 from regions.permissions import can_manage_region
 from regions.selectors import sees_everything
 
-from .models import CommunityTask, LedgerEntry, TaskCategory, TaskRequest
+from .models import CommunityTask, LedgerEntry, ListItem, ListKind, TaskCategory, TaskRequest
 from .workflow import REASON_REQUIRED, Side, StaleVersion, Status, side_of, target_of
 
 NO_PERMISSION = "您无权处理该事项准入申请"
@@ -367,3 +367,79 @@ def ledger_record(*, actor, request: TaskRequest, community: Region, kind: str, 
         "amount": [None, str(value)], "on": [None, on.isoformat()],
     })
     return entry, True
+
+
+# --------------------------------------------------------------------------------------------------
+# The community's lists (权力清单 and the three task lists), versioned
+# --------------------------------------------------------------------------------------------------
+
+
+def _clean_item(errors: dict[str, str], *, kind: str, title: str, item_type: str, legal_basis: str,
+                responsible_unit: str, supporting_units: str, reason: str, effective_on: dt.date | None) -> dict:
+    if kind not in ListKind.values:
+        errors["kind"] = "请选择清单：权力清单、依法履职、协助办理或负面事项"
+    effective_on = effective_on or timezone.localdate()
+    return {
+        "title": plain_text(errors, "title", title, label="事项名称", required=True, max_length=150, single_line=True),
+        "item_type": plain_text(errors, "item_type", item_type, label="事项类型", required=True, max_length=40,
+                                single_line=True),
+        "legal_basis": plain_text(errors, "legal_basis", legal_basis, label="法律政策依据", required=True,
+                                  max_length=TEXT_MAX_LENGTH),
+        "responsible_unit": plain_text(errors, "responsible_unit", responsible_unit, label="责任单位", required=True,
+                                       max_length=150, single_line=True),
+        "supporting_units": plain_text(errors, "supporting_units", supporting_units, label="配合单位",
+                                       max_length=300, single_line=True),
+        "reason": plain_text(errors, "reason", reason, label="制定或调整理由", required=True,
+                             max_length=REASON_MAX_LENGTH),
+        "effective_on": effective_on,
+    }
+
+
+@transaction.atomic
+def list_item_add(*, actor, region: Region, kind: str, title: str, item_type: str, legal_basis: str,
+                  responsible_unit: str, reason: str, supporting_units: str = "",
+                  effective_on: dt.date | None = None) -> ListItem:
+    """Add an item (its first version) to one of `region`'s lists, with the date it takes effect and why."""
+    if not can_manage_region(actor, region):
+        raise PermissionDenied("您无权调整该区域的清单")
+    errors: dict[str, str] = {}
+    values = _clean_item(errors, kind=kind, title=title, item_type=item_type, legal_basis=legal_basis,
+                         responsible_unit=responsible_unit, supporting_units=supporting_units, reason=reason,
+                         effective_on=effective_on)
+    _check(errors)
+    item = ListItem.objects.create(region=region, kind=kind, recorded_by=actor, **values)
+    ListItem.objects.filter(pk=item.pk).update(key=item.pk)
+    item.key = item.pk
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=item, changes={
+        "kind": [None, kind], "title": [None, values["title"]], "effective_on": [None, str(values["effective_on"])]},
+        reason=values["reason"])
+    return item
+
+
+@transaction.atomic
+def list_item_change(*, actor, item: ListItem, expected_version: int, title: str, item_type: str,
+                     legal_basis: str, responsible_unit: str, reason: str, supporting_units: str = "",
+                     effective_on: dt.date | None = None, retire: bool = False) -> ListItem:
+    """Change an item (or, with `retire`, take it off the list): a new version with its date and reason; the
+    current one is kept, superseded. Of two changes from the same version, the second is `StaleVersion`."""
+    current = ListItem.objects.select_related("region").get(pk=item.pk)
+    if not can_manage_region(actor, current.region):
+        raise PermissionDenied("您无权调整该区域的清单")
+    errors: dict[str, str] = {}
+    values = _clean_item(errors, kind=current.kind, title=title, item_type=item_type, legal_basis=legal_basis,
+                         responsible_unit=responsible_unit, supporting_units=supporting_units, reason=reason,
+                         effective_on=effective_on)
+    if current.retired:
+        errors["reason"] = "该事项已取消"
+    _check(errors)
+    if current.version != expected_version or not ListItem.objects.filter(
+            pk=current.pk, superseded_at__isnull=True).update(superseded_at=timezone.now()):
+        raise StaleVersion("该事项已被他人调整，请刷新后重试")
+    new = ListItem.objects.create(region=current.region, kind=current.kind, key=current.key,
+                                  version=current.version + 1, retired=retire, recorded_by=actor, **values)
+    changes = audit.diff(audit.snapshot(current, list(values)), audit.snapshot(new, list(values)))
+    changes["version"] = [current.version, new.version]
+    if retire:
+        changes["retired"] = [False, True]
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=new, changes=changes, reason=values["reason"])
+    return new

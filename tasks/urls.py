@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.request_transition, name="transition"),
     path("<int:pk>/ledger/", views.ledger_add, name="ledger"),
+    path("lists/<str:code>/", views.public_lists, name="lists"),
+    path("lists/<str:code>/history/", views.public_list_history, name="list_history"),
 ]

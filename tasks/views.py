@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import add_service_errors
 from core.roles import STAFF_ROLES
-from regions.models import Level
+from regions.models import Level, Region
 from regions.selectors import regions_visible_to, sees_everything
 
 from . import selectors, services
 from .forms import DecideForm, LedgerForm
-from .models import LedgerEntry, TaskRequest
+from .models import LedgerEntry, ListKind, TaskRequest
 from .workflow import ACTION_LABELS, ACTIONS, StaleVersion, StepNotAllowed
 
 CONFLICT_MESSAGE = "该申请已被他人处理，请查看最新状态后重试（您填写的内容已保留）"
@@ -150,3 +150,28 @@ def money_report(request: HttpRequest) -> HttpResponse:
     _staff(user)
     departments, communities = selectors.money_report(user)
     return render(request, "tasks/report.html", {"departments": departments, "communities": communities})
+
+
+def _public_region(code: str) -> Region:
+    region = Region.objects.filter(code=code, archived_at__isnull=True).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+@require_GET
+def public_lists(request: HttpRequest, code: str) -> HttpResponse:
+    """The lists in force for a region (its own and those above it), for anyone: the power list and the three task
+    lists, each item with its type, legal basis, responsible and supporting units."""
+    region = _public_region(code)
+    items = list(selectors.list_items_of(region))
+    lists = [(label, [item for item in items if item.kind == kind]) for kind, label in ListKind.choices]
+    return render(request, "tasks/lists.html", {"region": region, "lists": lists})
+
+
+@require_GET
+def public_list_history(request: HttpRequest, code: str) -> HttpResponse:
+    """Every version of the items that reach the region, newest first: each change with its date and reason."""
+    region = _public_region(code)
+    return render(request, "tasks/list_history.html",
+                  {"region": region, "versions": selectors.list_item_history(region)[:500]})

@@ -188,6 +188,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("consultations/", "comment_pk", [o.comment.pk]),  # POST only
         ("consultations/", "move", ["hide"]),  # POST only
         ("public/consultations/", "pk", [o.consultation.pk]),
+        ("tasks/lists/", "code", [o.tree.east.code]),
         ("tasks/", "pk", [o.task.pk]),
         ("tasks/", "action", ["admit"]),  # POST only: a GET answers 405
         ("meetings/", "pk", [o.meeting.pk]),
