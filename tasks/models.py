@@ -174,3 +174,84 @@ class ListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.title}（第 {self.version} 版）"
+
+
+class DispatchedTeam(ArchivableModel):
+    """A team a county body places under the community (县派驻、单位管、社区用): 城管执法, 公安, 市场监管 …, with its
+    home unit, and the head's seat in the organisation network (a position on the community committee)."""
+
+    class Kind(models.TextChoices):
+        URBAN_MANAGEMENT = "urban_management", "城管执法"
+        POLICE = "police", "公安"
+        MARKET_REGULATION = "market_regulation", "市场监管"
+        JUSTICE = "justice", "司法"
+        OTHER = "other", "其他"
+
+    community = models.ForeignKey(Region, verbose_name="社区", on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    home_unit = models.ForeignKey(Organisation, verbose_name="派出单位", on_delete=models.PROTECT,
+                                  related_name="dispatched_teams")
+    head_seat = models.ForeignKey("organisations.Position", verbose_name="负责人在社区的席位", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="dispatched_teams")
+
+    class Meta:
+        verbose_name = "下沉力量"
+        verbose_name_plural = "下沉力量"
+        ordering = ["community__code", "kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="team_name_once_per_community")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    """A member of a dispatched team, with the unit they belong to."""
+
+    team = models.ForeignKey(DispatchedTeam, verbose_name="下沉力量", on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey("organisations.Person", verbose_name="人员", on_delete=models.PROTECT,
+                               related_name="team_memberships")
+    role = models.CharField("岗位", max_length=40, blank=True)
+    joined_on = models.DateField("下沉日期")
+    left_on = models.DateField("撤回日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "下沉人员"
+        verbose_name_plural = "下沉人员"
+        ordering = ["team_id", "joined_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["team", "person"], name="team_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.person}"
+
+
+class TeamAssignment(models.Model):
+    """Work the community gives a dispatched team — from a case or from a patrol plan — and what they did."""
+
+    class Source(models.TextChoices):
+        CASE = "case", "事项"
+        PATROL = "patrol", "巡查计划"
+
+    team = models.ForeignKey(DispatchedTeam, verbose_name="下沉力量", on_delete=models.PROTECT,
+                             related_name="assignments")
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    case = models.ForeignKey("cases.Case", verbose_name="事项", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="team_assignments")
+    title = models.CharField("工作内容", max_length=150)
+    due_on = models.DateField("完成期限")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="派单人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField("派单时间", default=timezone.now)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    what_was_done = models.TextField("工作情况", blank=True)
+
+    class Meta:
+        verbose_name = "下沉力量派单"
+        verbose_name_plural = "下沉力量派单"
+        ordering = ["-assigned_at", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(source="patrol", case__isnull=True) | models.Q(source="case", case__isnull=False),
+            name="team_assignment_case_when_from_a_case")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -13,13 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from core.roles import REGION_STAFF_ROLES, Role
 from regions.models import Region
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import CommunityTask, LedgerEntry, ListItem, TaskCategory, TaskRequest
+from .models import CommunityTask, DispatchedTeam, LedgerEntry, ListItem, TaskCategory, TaskRequest
 from .workflow import Status, allowed_actions
 
 ZERO = Decimal("0.00")
@@ -216,3 +216,24 @@ def list_item_visible_to(user, pk: int) -> ListItem | None:
     elif not sees_everything(user):
         return None
     return qs.first()
+
+
+def teams_visible_to(user) -> QuerySet[DispatchedTeam]:
+    """Dispatched teams of the communities in `user`'s scope (the home unit's handlers see their own teams)."""
+    qs = DispatchedTeam.objects.filter(archived_at__isnull=True).select_related(
+        "community", "home_unit", "head_seat__person")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return qs.filter(home_unit_id=user.organisation_id) if user.organisation_id else qs.none()
+    root = scope_root(user) if user.role in REGION_STAFF_ROLES else None
+    return qs.none() if root is None else qs.filter(subtree_q(root, "community__"))
+
+
+def assignments_done(team: DispatchedTeam, start: dt.date, end: dt.date) -> dict[str, int]:
+    """The team's assignments due from `start` to `end`: given, done, and done by their due date."""
+    qs = team.assignments.filter(due_on__gte=start, due_on__lte=end)
+    return qs.aggregate(given=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False)),
+                        on_time=Count("pk", filter=Q(done_at__date__lte=F("due_on"))))

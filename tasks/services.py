@@ -24,16 +24,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from cases.models import Case
 from core import audit
 from core.models import AuditEvent
 from core.roles import Role
 from core.text import IDEMPOTENCY_KEY, plain_text
-from organisations.models import Organisation
+from organisations.models import Organisation, Person, Position
 from regions.models import Level, Region
 from regions.permissions import can_manage_region
 from regions.selectors import sees_everything
 
-from .models import CommunityTask, LedgerEntry, ListItem, ListKind, TaskCategory, TaskRequest
+from .models import (
+    CommunityTask,
+    DispatchedTeam,
+    LedgerEntry,
+    ListItem,
+    ListKind,
+    TaskCategory,
+    TaskRequest,
+    TeamAssignment,
+    TeamMember,
+)
 from .workflow import REASON_REQUIRED, Side, StaleVersion, Status, side_of, target_of
 
 NO_PERMISSION = "您无权处理该事项准入申请"
@@ -443,3 +454,92 @@ def list_item_change(*, actor, item: ListItem, expected_version: int, title: str
         changes["retired"] = [False, True]
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=new, changes=changes, reason=values["reason"])
     return new
+
+
+# --------------------------------------------------------------------------------------------------
+# Dispatched forces (县派驻、单位管、社区用)
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_place(*, actor, community: Region, name: str, kind: str, home_unit: Organisation,
+               head_seat: Position | None = None) -> tuple[DispatchedTeam, bool]:
+    """Place a team of `home_unit` under `community`; returns (team, created). The head's seat is a position in
+    the organisation network (on the community's committee); a team of that name already there is given back."""
+    if not can_manage_region(actor, community):
+        raise PermissionDenied("您无权管理该社区的下沉力量")
+    errors: dict[str, str] = {}
+    name = plain_text(errors, "name", name, label="名称", required=True, max_length=100, single_line=True)
+    if kind not in DispatchedTeam.Kind.values:
+        errors["kind"] = "请选择类型"
+    if community.level != Level.COMMUNITY:
+        errors["community"] = "下沉力量须编入社区"
+    if home_unit.kind not in DEPARTMENT_KINDS:
+        errors["home_unit"] = "派出单位须为职能部门或派出机构"
+    _check(errors)
+    existing = DispatchedTeam.objects.filter(community=community, name=name).first()
+    if existing is not None:
+        return existing, False
+    team = DispatchedTeam.objects.create(community=community, name=name, kind=kind, home_unit=home_unit,
+                                         head_seat=head_seat)
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=team, changes={
+        "community": [None, str(community)], "kind": [None, kind], "home_unit": [None, str(home_unit)],
+        **({"head_seat": [None, head_seat.pk]} if head_seat else {})})
+    return team, True
+
+
+@transaction.atomic
+def team_member_add(*, actor, team: DispatchedTeam, person: Person, role: str = "",
+                    joined_on: dt.date | None = None) -> tuple[TeamMember, bool]:
+    """A person of the home unit joins the team; returns (member, created)."""
+    if not can_manage_region(actor, team.community):
+        raise PermissionDenied("您无权管理该社区的下沉力量")
+    errors: dict[str, str] = {}
+    role = plain_text(errors, "role", role, label="岗位", max_length=40, single_line=True)
+    _check(errors)
+    member, created = TeamMember.objects.get_or_create(
+        team=team, person=person, defaults={"role": role, "joined_on": joined_on or timezone.localdate()})
+    if created:
+        audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=member,
+                     changes={"team": [None, team.pk], "person": [None, person.pk], "role": [None, role]})
+    return member, created
+
+
+@transaction.atomic
+def team_assign(*, actor, team: DispatchedTeam, title: str, due_on: dt.date,
+                case: Case | None = None) -> TeamAssignment:
+    """The community gives the team work: from a case of the community, or (without a case) from a patrol plan."""
+    if not can_manage_region(actor, team.community):
+        raise PermissionDenied("您无权给该下沉力量派单")
+    errors: dict[str, str] = {}
+    title = plain_text(errors, "title", title, label="工作内容", required=True, max_length=150, single_line=True)
+    if case is not None and not team.community.contains(case.region):
+        errors["case"] = "该事项不在本社区"
+    if due_on < timezone.localdate() - dt.timedelta(days=366):
+        errors["due_on"] = "完成期限不正确"
+    _check(errors)
+    assignment = TeamAssignment.objects.create(
+        team=team, source=TeamAssignment.Source.CASE if case else TeamAssignment.Source.PATROL, case=case,
+        title=title, due_on=due_on, assigned_by=actor)
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=assignment, changes={
+        "team": [None, team.pk], "source": [None, assignment.source], "case": [None, case.pk if case else None]})
+    return assignment
+
+
+@transaction.atomic
+def team_assignment_report(*, actor, assignment: TeamAssignment, what_was_done: str) -> TeamAssignment:
+    """The team records what it did; the assignment is then done, once (its record feeds the head's evidence)."""
+    assignment = TeamAssignment.objects.select_related("team__community").get(pk=assignment.pk)
+    if not can_manage_region(actor, assignment.team.community):
+        raise PermissionDenied("您无权登记该派单")
+    errors: dict[str, str] = {}
+    what_was_done = plain_text(errors, "what_was_done", what_was_done, label="工作情况", required=True,
+                               max_length=TEXT_MAX_LENGTH)
+    _check(errors)
+    if not TeamAssignment.objects.filter(pk=assignment.pk, done_at__isnull=True).update(
+            done_at=timezone.now(), what_was_done=what_was_done):
+        raise ValidationError({"what_was_done": ["该派单已完成"]})
+    assignment.refresh_from_db()
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=assignment,
+                 changes={"done_at": [None, str(assignment.done_at)]}, reason="登记工作情况")
+    return assignment
