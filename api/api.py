@@ -60,6 +60,7 @@ from cases import api as cases_api  # noqa: E402
 from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
 from consultations import api as consultations_api  # noqa: E402
+from gradings import api as gradings_api  # noqa: E402
 from meetings import api as meetings_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
 from regions import api as regions_api  # noqa: E402
@@ -86,3 +87,4 @@ api.add_router("/consultations", consultations_api.router)
 api.add_router("/task-requests", tasks_api.requests_router)
 # A task request's ledger (its id), beside the meetings' resolution tasks under the same prefix.
 api.add_router("/tasks", tasks_api.tasks_router)
+api.add_router("/gradings", gradings_api.router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "meetings",
     "consultations",
     "tasks",
+    "gradings",
     "console",
     "demo",
 ]

@@ -579,6 +579,7 @@ ROWS: tuple[Row, ...] = (
     _api("事项准入", "登记拨付", "/api/v1/tasks/{task_admitted}/ledger", "api:add_ledger_entry",
          "201 dept @county_up; 403 community street; 400 grid", method="POST",
          data={"community": "{east}", "kind": "transfer", "amount": "100.00"}),
+    _api("考核评价", "年度评定列表", "/api/v1/gradings?year=2026", "api:list_gradings", "200 @signed_in"),
     _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:unknown", "404 @everyone", anonymous=404),
     # -- Open311 (public, no personal data) ------------------------------------------------------------------------
     _page("Open311", "服务发现", "/open311/discovery.json", "open311:discovery", "200 @everyone", anonymous=200),
