@@ -13,6 +13,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("consultations/", include("consultations.urls")),
     path("tasks/", include("tasks.urls")),
+    path("gradings/", include("gradings.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),

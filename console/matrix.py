@@ -579,6 +579,13 @@ ROWS: tuple[Row, ...] = (
     _api("事项准入", "登记拨付", "/api/v1/tasks/{task_admitted}/ledger", "api:add_ledger_entry",
          "201 dept @county_up; 403 community street; 400 grid", method="POST",
          data={"community": "{east}", "kind": "transfer", "amount": "100.00"}),
+    _page("考核评价", "社区评定页", "/gradings/?year=2026", "gradings:community", "200 @managers"),
+    _page("考核评价", "提交评定建议（未填意见）", "/gradings/teams/{team_east}/propose/?year=2026", "gradings:propose",
+          "400 @managers", method="POST", data={"proposal": "competent", "opinion": ""}, note="页面提示错误"),
+    _page("考核评价", "县级审定页", "/gradings/county/?year=2026", "gradings:county", "200 @county_up"),
+    _page("考核评价", "审定结果（与建议不一致，未填理由）", "/gradings/{grading_east}/decide/", "gradings:decide",
+          "400 @county_up", method="POST",
+          data={"version": "{version_grading_east}", "result": "excellent", "result_reason": ""}),
     _api("考核评价", "年度评定列表", "/api/v1/gradings?year=2026", "api:list_gradings", "200 @signed_in"),
     _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:unknown", "404 @everyone", anonymous=404),
     # -- Open311 (public, no personal data) ------------------------------------------------------------------------

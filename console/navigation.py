@@ -66,6 +66,8 @@ SECTIONS = (
         Link("会议", "meetings:list", roles=MANAGERS),
         Link("重大事项（四议两公开）", "meetings:matters", roles=MANAGERS),
         Link("征求意见", "consultations:list", roles=MANAGERS),
+        Link("考核评价（社区）", "gradings:community", roles=MANAGERS),
+        Link("考核评价（县级审定）", "gradings:county", roles=frozenset({Role.COUNTY_STAFF})),
     )),
     Section("资源下沉", (
         Link("组织报到", "organisations:agency_registrations"),

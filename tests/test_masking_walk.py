@@ -189,6 +189,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("consultations/", "move", ["hide"]),  # POST only
         ("public/consultations/", "pk", [o.consultation.pk]),
         ("tasks/lists/", "code", [o.tree.east.code]),
+        ("gradings/", "team_pk", [0]),  # POST only
+        ("gradings/", "pk", [0]),  # POST only
         ("tasks/", "pk", [o.task.pk]),
         ("tasks/", "action", ["admit"]),  # POST only: a GET answers 405
         ("meetings/", "pk", [o.meeting.pk]),

@@ -29,6 +29,8 @@ from conftest import PASSWORD, build_tree, build_users
 from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from consultations import services as consultation_services
 from core.models import AuditEvent
+from gradings import services as grading_services
+from gradings.models import Grade
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, MatterStep
 from meetings.workflow import BodyKind, Stage
@@ -38,7 +40,7 @@ from organisations import services as org_services
 from regions import services as region_services
 from regions.models import Facility
 from tasks import services as task_services
-from tasks.models import TaskCategory
+from tasks.models import DispatchedTeam, TaskCategory
 from tests.case_world import CaseWorld, at
 
 PNG = image_bytes("PNG")
@@ -227,7 +229,15 @@ class World:
         admitted = task_services.task_request_decide(actor=users["county"], request=admitted, action="admit",
                                                      expected_version=admitted.version)
         north = filed("漠西街道就业走访", region=tree.other_street)
-        return {"task_request": complete.pk, "version_task_request": complete.version,
+        head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
+        seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
+                                            started_on=tree.today)
+        team, _ = task_services.team_place(actor=users["community"], community=tree.east, name="住建工作站",
+                                           kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, head_seat=seat)
+        grading = grading_services.grading_propose(actor=users["community"], team=team, year=2026,
+                                                   proposal=Grade.COMPETENT, opinion="完成交办任务")
+        return {"team_east": team.pk, "grading_east": grading.pk, "version_grading_east": grading.version,
+                "task_request": complete.pk, "version_task_request": complete.version,
                 "task_unfunded": unfunded.pk, "version_task_unfunded": unfunded.version,
                 "task_admitted": admitted.pk, "task_north": north.pk}
 
