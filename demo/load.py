@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from . import cases, consultations, county, meetings, open311, tasks
+from . import cases, consultations, county, gradings, meetings, open311, tasks
 
 # Each step writes what is missing of its capability and counts the rows it wrote. Later steps build
 # on earlier ones (cases need the county's people and organisations), so the order matters.
@@ -18,6 +18,7 @@ STEPS: tuple[tuple[str, Callable[[], Counter]], ...] = (
     ("consultations", consultations.load),
     ("open311", open311.load),
     ("tasks", tasks.load),
+    ("gradings", gradings.load),
 )
 
 
