@@ -586,6 +586,11 @@ ROWS: tuple[Row, ...] = (
     _page("考核评价", "审定结果（与建议不一致，未填理由）", "/gradings/{grading_east}/decide/", "gradings:decide",
           "400 @county_up", method="POST",
           data={"version": "{version_grading_east}", "result": "excellent", "result_reason": ""}),
+    _page("部门考评", "年度部门考评", "/gradings/departments/?year=2026", "gradings:departments", "200 @region_staff"),
+    _page("部门考评", "导出", "/gradings/departments/export.xlsx?year=2026", "gradings:departments_export",
+          "200 @region_staff"),
+    _page("部门考评", "设置权重（之和不为 100）", "/gradings/departments/weights/?year=2026", "gradings:weights",
+          "400 @county_up", method="POST", data={"response": 50, "resolution": 20, "satisfaction": 20}),
     _api("考核评价", "年度评定列表", "/api/v1/gradings?year=2026", "api:list_gradings", "200 @signed_in"),
     _api("接口令牌", "其他地址", "/api/v1/no-such-endpoint", "api:unknown", "404 @everyone", anonymous=404),
     # -- Open311 (public, no personal data) ------------------------------------------------------------------------

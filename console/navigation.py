@@ -68,6 +68,7 @@ SECTIONS = (
         Link("征求意见", "consultations:list", roles=MANAGERS),
         Link("考核评价（社区）", "gradings:community", roles=MANAGERS),
         Link("考核评价（县级审定）", "gradings:county", roles=frozenset({Role.COUNTY_STAFF})),
+        Link("部门考评", "gradings:departments", roles=REGION_STAFF),
     )),
     Section("资源下沉", (
         Link("组织报到", "organisations:agency_registrations"),

@@ -20,3 +20,9 @@ class DecideForm(forms.Form):
     result_reason = forms.CharField(label="与社区建议不一致的理由", required=False, max_length=2000,
                                     widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text="社区评定建议是重要依据；结果不一致时必填")
+
+
+class WeightsForm(forms.Form):
+    response = forms.IntegerField(label="响应权重", min_value=0, max_value=100)
+    resolution = forms.IntegerField(label="解决权重", min_value=0, max_value=100)
+    satisfaction = forms.IntegerField(label="满意权重", min_value=0, max_value=100)

@@ -73,3 +73,30 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} · {self.candidate} · {'同意' if self.consented else '不同意'}"
+
+
+class EvaluationWeights(models.Model):
+    """The weights a county sets for a year's evaluation of departments by each community (考评权): response,
+    resolution and satisfaction, in points adding up to 100."""
+
+    county = models.ForeignKey("regions.Region", verbose_name="县（区）", on_delete=models.PROTECT,
+                               related_name="evaluation_weights")
+    year = models.PositiveSmallIntegerField("年度")
+    response = models.PositiveSmallIntegerField("响应权重", default=30)
+    resolution = models.PositiveSmallIntegerField("解决权重", default=35)
+    satisfaction = models.PositiveSmallIntegerField("满意权重", default=35)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="设置人", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "部门考评权重"
+        verbose_name_plural = "部门考评权重"
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="one_weighting_per_county_and_year"),
+            models.CheckConstraint(condition=models.Q(response__lte=100, resolution__lte=100, satisfaction__lte=100),
+                                   name="weights_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} 响应 {self.response} / 解决 {self.resolution} / 满意 {self.satisfaction}"

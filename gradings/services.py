@@ -24,7 +24,7 @@ from regions.selectors import sees_everything
 from tasks.models import DispatchedTeam
 from tasks.workflow import StaleVersion
 
-from .models import Consent, Grade, Grading
+from .models import Consent, EvaluationWeights, Grade, Grading
 
 REASON_MAX_LENGTH = 2000
 
@@ -110,3 +110,23 @@ def consent_record(*, actor, team: DispatchedTeam, candidate: Person, consented:
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=consent,
                  changes={"candidate": [None, candidate.pk], "consented": [None, consented]}, reason=reasons)
     return consent
+
+
+@transaction.atomic
+def weights_set(*, actor, county, year: int, response: int, resolution: int, satisfaction: int) -> EvaluationWeights:
+    """Set the county's weights of the year's evaluation of departments (响应/解决/满意, adding up to 100)."""
+    if not can_decide(actor) or not can_manage_region(actor, county):
+        raise PermissionDenied("只有县级可以设置考评权重")
+    errors: dict[str, str] = {}
+    values = {"response": response, "resolution": resolution, "satisfaction": satisfaction}
+    if any(not isinstance(v, int) or not 0 <= v <= 100 for v in values.values()):
+        errors["response"] = "权重应为 0 到 100 的整数"
+    elif sum(values.values()) != 100:
+        errors["response"] = f"三项权重之和应为 100，现为 {sum(values.values())}"
+    _check(errors)
+    before = EvaluationWeights.objects.filter(county=county, year=year).first()
+    weights, _ = EvaluationWeights.objects.update_or_create(county=county, year=year,
+                                                            defaults={**values, "set_by": actor})
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
+                 target=weights, changes={name: [getattr(before, name, None), value] for name, value in values.items()})
+    return weights

@@ -13,13 +13,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import add_service_errors
+from core.xlsx import append_row, download, exporter_label, new_workbook, workbook_bytes, write_head
+from regions.models import Region
 from regions.permissions import can_manage_region
-from reports.kpis import KPI_LABELS
+from reports.kpis import KPI_LABELS, kpi_region_for
 from tasks.selectors import teams_visible_to
 from tasks.workflow import StaleVersion
 
 from . import selectors, services
-from .forms import DecideForm, ProposeForm
+from .forms import DecideForm, ProposeForm, WeightsForm
 
 SHOWN_KPIS = ("response", "resolution", "satisfaction", "on_time_finish", "whistle_on_time")
 
@@ -132,3 +134,64 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{reverse('gradings:county')}?year={grading.year}")
     return render(request, "gradings/county.html",
                   {"year": grading.year, "rows": _county_rows(user, grading.year, {grading.pk: form})}, status=status)
+
+
+def _evaluation_region(request: HttpRequest):
+    region = kpi_region_for(request.user, (request.GET.get("region") or "")[:18] or None)
+    if region is None:
+        raise Http404
+    return region
+
+
+def _evaluation_context(request: HttpRequest, form: WeightsForm | None = None) -> dict:
+    region, year = _evaluation_region(request), _year(request)
+    weights, rows = selectors.department_evaluations(region, year)
+    return {"region": region, "year": year, "weights": weights, "rows": rows,
+            "weights_form": form or (WeightsForm(initial=weights) if services.can_decide(request.user) else None)}
+
+
+@login_required
+@require_GET
+def department_evaluations(request: HttpRequest) -> HttpResponse:
+    """Each department's yearly evaluation by the community (or region): its rates and weighted score."""
+    return render(request, "gradings/departments.html", _evaluation_context(request))
+
+
+@login_required
+@require_GET
+def department_evaluations_export(request: HttpRequest) -> HttpResponse:
+    """The same as an .xlsx file for the county's assessment (text never a formula: core.xlsx)."""
+    context = _evaluation_context(request)
+    region, year, weights = context["region"], context["year"], context["weights"]
+    workbook = new_workbook(author=exporter_label(request.user), title=f"{region.name}{year}年度部门考评")
+    sheet = workbook.active
+    sheet.title = "部门考评"
+    note = (f"{region.name} {year} 年度部门考评：响应 {weights['response']} / 解决 {weights['resolution']} / "
+            f"满意 {weights['satisfaction']}")
+    write_head(sheet, note, ["部门", "响应率", "解决率", "满意率", "吹哨报到按时率", "吹哨报到评分", "综合得分"],
+               [30, 12, 12, 12, 16, 14, 12])
+    for row in context["rows"]:
+        k = row.kpis
+        append_row(sheet, [row.organisation.name, k.response.value, k.resolution.value, k.satisfaction.value,
+                           k.whistle_on_time.value, k.whistle_score, row.score])
+    return download(workbook_bytes(workbook), f"部门考评-{region.code}-{year}.xlsx")
+
+
+@login_required
+@require_POST
+def weights(request: HttpRequest) -> HttpResponse:
+    """The county sets the year's weights (响应/解决/满意, adding up to 100)."""
+    if not services.can_decide(request.user):
+        raise Http404
+    region, year = _evaluation_region(request), _year(request)
+    form = WeightsForm(request.POST)
+    if form.is_valid():
+        county = Region.objects.get(code=region.code[:6])
+        try:
+            services.weights_set(actor=request.user, county=county, year=year, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "已设置考评权重。")
+            return redirect(f"{reverse('gradings:departments')}?year={year}&region={region.code}")
+    return render(request, "gradings/departments.html", _evaluation_context(request, form), status=400)
