@@ -14,6 +14,7 @@ it is; a second run writes nothing.
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 from accounts.models import User
 from organisations.models import Organisation
@@ -102,7 +103,7 @@ class Loader:
                 if code == "employment" and index == 1:
                     # A second transfer beyond the commitment: recorded, and the ledger is flagged.
                     self.line(request, f"{where}-transfer-2", community, "transfer", share, "第二批拨付（超出承诺）")
-                self.line(request, f"{where}-spend", community, "spending", f"{int(received) // 2}.00",
+                self.line(request, f"{where}-spend", community, "spending", f"{int(Decimal(received)) // 2}.00",
                           "开展工作支出")
         for index, (code, department, title, basis, reason) in enumerate(REFUSED):
             request, created = self.file(f"refused-{index}", code, department, title, basis)
