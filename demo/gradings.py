@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Case
+from core.validators import id_number_check_char
 from gradings import services as grading_services
 from gradings.models import Consent, Grade, Grading
 from organisations import services as org_services
@@ -43,6 +44,20 @@ DIFFERS = (("西街社区", "城管执法中队"), Grade.BASICALLY_COMPETENT,
            "全县占道经营专项整治中该中队两次未按时报到，综合县级督查结果评定为基本称职")
 
 
+def _id_number(serial: int) -> str:
+    """A valid ID number of the county for the demo's team heads and members (born 1980)."""
+    body = f"610424198005{serial % 28 + 1:02d}{700 + serial:03d}"
+    return body + id_number_check_char(body)
+
+
+NAMES = [name for pair in sorted(HEADS.items()) for name in (pair[1], f"{pair[1][0]}队员")] + ["拟任人选乙"]
+
+
+def _person(name: str, community: Region) -> Person:
+    return org_services.person_create(actor=None, name=name, home_region=community,
+                                      id_number=_id_number(NAMES.index(name)))
+
+
 class Loader:
     def __init__(self) -> None:
         self.created: Counter = Counter()
@@ -57,15 +72,14 @@ class Loader:
         agency = Organisation.objects.get(region=community.parent, kind=Organisation.Kind.DISPATCHED_AGENCY,
                                           name__endswith=suffix)
         party = Organisation.objects.filter(region=community, kind=Organisation.Kind.COMMUNITY_PARTY).first()
-        head = org_services.person_create(actor=None, name=HEADS[(community.name, suffix)], home_region=community)
+        head = _person(HEADS[(community.name, suffix)], community)
         seat = org_services.position_assign(actor=self.admin, person=head, organisation=party,
                                             title=f"兼职委员（{agency.name}{title}）",
                                             started_on=dt.date(self.year, 1, 1))
         team, _ = services.team_place(actor=self.admin, community=community, name=team_name, kind=kind,
                                       home_unit=agency, head_seat=seat)
         self.created["dispatched_team"] += 1
-        member = org_services.person_create(actor=None, name=f"{HEADS[(community.name, suffix)][0]}队员",
-                                            home_region=community)
+        member = _person(f"{HEADS[(community.name, suffix)][0]}队员", community)
         services.team_member_add(actor=self.admin, team=team, person=member, role="队员")
         today = timezone.localdate()
         done = services.team_assign(actor=self.admin, team=team, title="周末夜间联合巡查", due_on=today)
@@ -113,8 +127,7 @@ class Loader:
         if (community_name, suffix) == ("东街社区", "市场监管所"):
             name = "拟任人选乙"
             if not Consent.objects.filter(team=team, candidate__name=name).exists():
-                candidate = Person.objects.filter(name=name).first() or org_services.person_create(
-                    actor=None, name=name, home_region=team.community)
+                candidate = Person.objects.filter(name=name).first() or _person(name, team.community)
                 grading_services.consent_record(
                     actor=self.admin, team=team, candidate=candidate, consented=False,
                     decided_on=timezone.localdate() - dt.timedelta(days=30),
