@@ -54,8 +54,9 @@ NAMES = [name for pair in sorted(HEADS.items()) for name in (pair[1], f"{pair[1]
 
 
 def _person(name: str, community: Region) -> Person:
-    return org_services.person_create(actor=None, name=name, home_region=community,
-                                      id_number=_id_number(NAMES.index(name)))
+    serial = NAMES.index(name)
+    return org_services.person_create(actor=None, name=name, home_region=community, phone=f"1395550{serial:04d}",
+                                      id_number=_id_number(serial))
 
 
 class Loader:
