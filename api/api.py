@@ -61,6 +61,7 @@ from cases import api_lists as case_lists_api  # noqa: E402
 from categories import api as categories_api  # noqa: E402
 from consultations import api as consultations_api  # noqa: E402
 from govservices import api as govservices_api  # noqa: E402
+from gradings import api as gradings_api  # noqa: E402
 from halls import api as halls_api  # noqa: E402
 from meetings import api as meetings_api  # noqa: E402
 from organisations import api as organisations_api  # noqa: E402
@@ -68,6 +69,7 @@ from regions import api as regions_api  # noqa: E402
 from regions import api_facilities as facilities_api  # noqa: E402
 from reports import api as reports_api  # noqa: E402
 from routing import api as routing_api  # noqa: E402
+from tasks import api as tasks_api  # noqa: E402
 from volunteers import api as volunteers_api  # noqa: E402
 
 api.add_router("/regions", regions_api.router)
@@ -93,3 +95,7 @@ api.add_router("/rooms", halls_api.rooms_router)
 api.add_router("/halls", halls_api.halls_router)
 api.add_router("/service-items", govservices_api.items_router)
 api.add_router("/service-requests", govservices_api.requests_router)
+api.add_router("/task-requests", tasks_api.requests_router)
+# A task request's ledger (its id), beside the meetings' resolution tasks under the same prefix.
+api.add_router("/tasks", tasks_api.tasks_router)
+api.add_router("/gradings", gradings_api.router)

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "halls",
     "consultations",
     "govservices",
+    "tasks",
+    "gradings",
     "console",
     "demo",
 ]

@@ -20,6 +20,8 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("halls/", include("halls.urls")),
     path("services/", include("govservices.urls")),
+    path("tasks/", include("tasks.urls")),
+    path("gradings/", include("gradings.urls")),
     path("routing/", include("routing.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("portal.urls")),

@@ -68,9 +68,14 @@ SECTIONS = (
         Link("会议", "meetings:list", roles=MANAGERS),
         Link("重大事项（四议两公开）", "meetings:matters", roles=MANAGERS),
         Link("征求意见", "consultations:list", roles=MANAGERS),
+        Link("考核评价（社区）", "gradings:community", roles=MANAGERS),
+        Link("考核评价（县级审定）", "gradings:county", roles=frozenset({Role.COUNTY_STAFF})),
+        Link("部门考评", "gradings:departments", roles=REGION_STAFF),
     )),
     Section("资源下沉", (
         Link("组织报到", "organisations:agency_registrations"),
+        Link("事项准入", "tasks:list", roles=frozenset(STAFF)),
+        Link("事项与经费", "tasks:report", roles=frozenset(STAFF)),
     )),
     Section("服务下沉", (
         Link("便民服务大厅", "regions:facilities", "kind=service_hall"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from . import cases, consultations, county, govservices, halls, meetings, open311, volunteers
+from . import cases, consultations, county, govservices, gradings, halls, meetings, open311, tasks, volunteers
 
 # Each step writes what is missing of its capability and counts the rows it wrote. Later steps build
 # on earlier ones (cases need the county's people and organisations), so the order matters.
@@ -20,6 +20,8 @@ STEPS: tuple[tuple[str, Callable[[], Counter]], ...] = (
     ("volunteers", volunteers.load),
     ("halls", halls.load),
     ("govservices", govservices.load),
+    ("tasks", tasks.load),
+    ("gradings", gradings.load),
 )
 
 

@@ -40,6 +40,7 @@ class FiguresOut(Schema):
     service_window_kinds: int
     service_item_categories: int
     service_items: int
+    community_task_categories: int
 
 
 @router.get("/figures", response={200: FiguresOut, 404: ErrorOut})

@@ -40,6 +40,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("service_window_kinds", "便民服务窗口类型", "类", "服务下沉"),
     Figure("service_item_categories", "下沉社区的小微权力事项类别", "类", "服务下沉"),
     Figure("service_items", "下沉社区的小微权力事项", "项", "服务下沉"),
+    Figure("community_task_categories", "社区承接准入事项类别", "类", "资源下沉"),
 )
 
 FIGURE_KEYS: tuple[str, ...] = tuple(figure.key for figure in FIGURES)

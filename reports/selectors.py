@@ -22,6 +22,7 @@ from meetings.workflow import BodyKind, MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
 from regions.models import CODE_LENGTHS, Facility, Level, Region
 from regions.selectors import regions_visible_to, scope_root, sees_everything, subtree_q
+from tasks.selectors import admitted_categories
 from volunteers.selectors import volunteer_figures
 
 from .figures import FIGURE_KEYS
@@ -206,7 +207,8 @@ def figures_for(region: Region, *, day: dt.date | None = None) -> dict[str, int]
     values = {**linked, **facilities, "joint_activities": activities, **case_figures(region, day=day),
               **meeting_figures(region, day=day), **consultation_figures(region, day=day),
               "service_window_kinds": window_kinds_in(region), **volunteer_figures(region),
-              **service_item_figures()}
+              **service_item_figures(),
+              "community_task_categories": admitted_categories(region, before=_end_of(day or timezone.localdate()))}
     return {key: int(values[key] or 0) for key in FIGURE_KEYS}
 
 

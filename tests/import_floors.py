@@ -31,13 +31,15 @@ FLOORS: dict[str, int] = {
     "volunteers": 6,
     "halls": 6,
     "govservices": 6,
+    "tasks": 6,
     "consultations": 7,
     "reports": 8,
-    "api": 9,
-    "portal": 9,
-    "console": 10,
-    "demo": 11,
-    "config": 12,
+    "gradings": 9,
+    "api": 10,
+    "portal": 10,
+    "console": 11,
+    "demo": 12,
+    "config": 13,
 }
 
 SKIPPED_FOLDERS = frozenset({"tests", "migrations", "__pycache__"})

@@ -39,6 +39,8 @@ from meetings.models import MatterStep
 from meetings.workflow import BodyKind, Stage
 from organisations import services as org_services
 from regions.models import Facility
+from tasks import services as task_services
+from tasks.models import TaskCategory
 from tests.case_world import CaseWorld
 from tests.urlwalk import Route, routes
 
@@ -164,6 +166,13 @@ def objects(tree, users) -> Objects:
     o.service_item = service_factories.item(users["county"])
     o.service_request = service_factories.finished(
         staff, service_factories.taken(staff, o.service_item, tree.east, name="李秀兰"), rating=service_factories.BAD)
+    # An admitted county task whose legal basis carries a phone typed by its filer.
+    o.task, _ = task_services.task_request_file(
+        actor=users["county"], region=tree.county, department=tree.department,
+        category=TaskCategory.objects.get(code="employment"), title="就业援助初审",
+        legal_basis=f"就业援助办法，咨询电话 {PERSON_PHONE}", authority="受理与初审", funds="5000.00")
+    o.task = task_services.task_request_decide(actor=users["county"], request=o.task, action="admit",
+                                               expected_version=o.task.version)
     return o
 
 
@@ -225,6 +234,11 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("public/services/requests/", "code", [o.service_request.tracking_code]),
         ("api/v1/service-items/", "code", [o.service_item.code]),
         ("api/v1/", "request_id", [o.service_request.pk]),  # POST only
+        ("tasks/lists/", "code", [o.tree.east.code]),
+        ("gradings/", "team_pk", [0]),  # POST only
+        ("gradings/", "pk", [0]),  # POST only
+        ("tasks/", "pk", [o.task.pk]),
+        ("tasks/", "action", ["admit"]),  # POST only: a GET answers 405
         ("meetings/", "pk", [o.meeting.pk]),
         ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
         ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only
@@ -241,7 +255,9 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("api/v1/", "facility_id", [o.facility.pk]),
         ("api/v1/", "meeting_id", [o.meeting.pk]),
         ("api/v1/", "matter_id", [o.matter.pk]),
+        ("api/v1/tasks/", "task_id", [o.task.pk, 0]),
         ("api/v1/", "task_id", [0]),
+        ("api/v1/", "request_id", [o.task.pk]),
         ("api/v1/", "consultation_id", [o.consultation.pk]),
         ("api/v1/", "comment_id", [o.comment.pk]),
         ("open311/", "code", [o.category.code]),

@@ -30,6 +30,8 @@ from console.matrix import ROLE_KEYS, ROWS, Row, render_markdown
 from consultations import services as consultation_services
 from core.models import AuditEvent
 from govservices.tests import factories as service_factories
+from gradings import services as grading_services
+from gradings.models import Grade
 from halls import services as hall_services
 from halls.models import Room
 from halls.workflow import WindowKind
@@ -41,6 +43,8 @@ from notifications.services import notify
 from organisations import services as org_services
 from regions import services as region_services
 from regions.models import Facility
+from tasks import services as task_services
+from tasks.models import DispatchedTeam, TaskCategory
 from tests.case_world import CaseWorld, at
 from volunteers import services as volunteer_services
 
@@ -139,6 +143,7 @@ class World:
         self.values.update(self._volunteers(tree, users))
         self.values.update(self._halls(tree, users))
         self.values.update(self._services(tree, users["superuser"]))
+        self.values.update(self._tasks(tree, users))
         self.audit_mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for name, case in cases.items():
             case.refresh_from_db()
@@ -299,6 +304,34 @@ class World:
         return {"item_code": item.code, "request_east": east.pk, "request_north": north.pk,
                 "version_request_east": east.version, "version_request_north": north.version,
                 "request_code": rated.tracking_code, "follow_up_east": rated.rating.follow_up.pk}
+
+    @staticmethod
+    def _tasks(tree, users) -> dict[str, object]:
+        """A county task request complete for admission, one without funds, one admitted (its ledger), and one
+        of the other street."""
+        category = TaskCategory.objects.get(code="employment")
+
+        def filed(title: str, region=None, funds="6000.00"):
+            request, _ = task_services.task_request_file(
+                actor=users["county"], region=region or tree.county, department=tree.department, category=category,
+                title=title, legal_basis="《就业促进法》", authority="受理与初审", funds=funds)
+            return request
+
+        complete, unfunded, admitted = filed("就业援助初审"), filed("失业登记", funds=None), filed("创业补贴初审")
+        admitted = task_services.task_request_decide(actor=users["county"], request=admitted, action="admit",
+                                                     expected_version=admitted.version)
+        north = filed("漠西街道就业走访", region=tree.other_street)
+        head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
+        seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
+                                            started_on=tree.today)
+        team, _ = task_services.team_place(actor=users["community"], community=tree.east, name="住建工作站",
+                                           kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, head_seat=seat)
+        grading = grading_services.grading_propose(actor=users["community"], team=team, year=2026,
+                                                   proposal=Grade.COMPETENT, opinion="完成交办任务")
+        return {"team_east": team.pk, "grading_east": grading.pk, "version_grading_east": grading.version,
+                "task_request": complete.pk, "version_task_request": complete.version,
+                "task_unfunded": unfunded.pk, "version_task_unfunded": unfunded.version,
+                "task_admitted": admitted.pk, "task_north": north.pk}
 
     @staticmethod
     def _escalate(w: CaseWorld, case):
