@@ -47,7 +47,7 @@ def test_each_notice_prints_on_one_a4_page_with_its_heading_and_the_vote(browser
                       ("abstained", "0 票")]:
         expect(page.locator(f'[data-count="{key}"]')).to_have_text(text)
     expect(page.locator("[data-poster-issuers]")).to_contain_text("东街社区居民委员会")
-    assert not page.locator(".poster-bar").is_visible()
+    expect(page.locator(".poster-bar")).to_be_hidden()
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1
     assert [is_a4(size) for size in page_sizes(pdf)] == [True]
     assert pdf_title(pdf).startswith(f"{heading} · {matter.title}")

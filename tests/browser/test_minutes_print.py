@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from meetings import services
 from meetings.tests.conftest import Council
@@ -43,7 +44,7 @@ def test_the_minutes_print_on_a4_with_the_signatures_whole_on_one_page(browser, 
     page.emulate_media(media="print")
     # Nothing of the console shows on paper.
     for chrome in (".topbar", ".sidenav", ".no-print"):
-        assert not page.locator(chrome).first.is_visible(), chrome
+        expect(page.locator(chrome).first).to_be_hidden()
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF")
     # The record fills the first page; the signatures start on the next and, fitting, end there.
