@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import REGION_STAFF_ROLES, Role, User
+from accounts.models import User
 from categories.models import Category
 from categories.selectors import category_by_code, public_categories
 from core import audit, pii
 from core.db import retry_sqlite_locks
 from core.models import AuditEvent
+from core.roles import REGION_STAFF_ROLES, STAFF_ROLES, Role
 from core.text import ascii_digits
 from regions.models import Region
 from regions.selectors import scope_root
@@ -48,6 +49,12 @@ from ._base import (
     _writes,
 )
 from .photos import CleanPhoto, _read_photos, _store_photos
+
+# Who enters a case decides which channels it may name: the article's figures count cases by channel (283
+# problems collected at the 民意征求窗口), so a resident or an anonymous caller must not be able to file as a
+# window, a meeting or a patrol. Residents and party members report on the web; machine clients (Open311, the
+# REST API) as `api`; every other channel is staff taking a report in person, by phone or on their rounds.
+PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.API})
 
 
 def new_tracking_code() -> str:
@@ -150,6 +157,8 @@ def case_submit(
     errors: dict[str, str] = {}
     if channel not in Channel.values:
         errors["channel"] = "来源渠道不正确"
+    elif channel not in PUBLIC_CHANNELS and not (authenticated and actor.role in STAFF_ROLES):
+        errors["channel"] = f"“{Channel(channel).label}”渠道只能由工作人员登记，请选择“网上”"
     if kind not in Kind.values:
         errors["kind"] = "请选择类型：问题或困难"
     if request_type and request_type not in RequestType.values:

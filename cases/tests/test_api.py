@@ -74,6 +74,20 @@ def test_intake_answers_201_and_a_repeat_with_the_same_key_answers_the_same_case
     assert Case.objects.count() == 1
 
 
+@pytest.mark.parametrize("channel", ["opinion_window", "service_hall", "phone", "grid_patrol", "meeting"])
+def test_a_resident_cannot_file_as_a_window_a_meeting_or_a_patrol(api, channel):
+    # The figures count cases by channel (283 problems collected at the windows): no resident may add to them.
+    found = error(api.post("resident", "/api/v1/cases", {**REPORT, "channel": channel}), 400)
+    assert found["code"] == "invalid" and "工作人员" in found["fields"]["channel"][0]
+    assert Case.objects.count() == 0
+    assert ok(api.post("resident", "/api/v1/cases", {**REPORT, "channel": "web"}), 201)["status"] == "received"
+
+
+def test_staff_in_scope_file_from_the_window_and_the_case_counts_there(api):
+    created = ok(api.post("community", "/api/v1/cases", {**REPORT, "channel": "opinion_window"}), 201)
+    assert Case.objects.get(pk=created["id"]).channel == "opinion_window"
+
+
 @pytest.mark.parametrize("change, field", [
     ({"region": None}, "region"),
     ({"region": "610424"}, "region"),

@@ -9,6 +9,7 @@ from cases import services as case_services
 from cases.models import Case, Channel, Kind
 from categories.models import Category, UrgencyLevel
 from categories.services import categories_load_defaults
+from core.roles import STAFF_ROLES
 from organisations import services as org_services
 from organisations.models import Organisation
 from routing import registry
@@ -48,8 +49,11 @@ class Intake:
         self.users, self.tree = users, tree
 
     def submit(self, title: str, description: str, region=None, actor=None, **extra) -> Case:
+        actor = actor or self.users["community"]
+        # A resident reports on the web; only staff take a report at the window.
+        channel = Channel.OPINION_WINDOW if actor.role in STAFF_ROLES else Channel.WEB
         case, _ = case_services.case_submit(
-            actor=actor or self.users["community"], channel=Channel.OPINION_WINDOW, kind=Kind.PROBLEM, title=title,
+            actor=actor, channel=channel, kind=Kind.PROBLEM, title=title,
             description=description, region=region or self.tree.east_grid1, contact_name="居民乙",
             contact_phone="13900002222", **extra,
         )
