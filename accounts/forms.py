@@ -1,4 +1,5 @@
-"""Forms of the accounts pages: sign-in, the one-time-code step, enrolment and the audit log filter."""
+"""Forms of the accounts pages: sign-in, the password change, the one-time-code step, enrolment and the audit log
+filter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent
@@ -45,6 +47,18 @@ class LoginForm(LockoutFormMixin, AuthenticationForm):
 
 class AdminLoginForm(LockoutFormMixin, AdminAuthenticationForm):
     """The admin site's sign-in form under the same lockout (the site itself sends users to the console login)."""
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's password change, where the new password must differ from the current one."""
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if new and "new_password2" not in self.errors and self.user.check_password(new):
+            self.add_error("new_password2", ValidationError("新密码不能与当前密码相同，请换一个新密码。",
+                                                            code="password_unchanged"))
+        return cleaned
 
 
 class OneTimeCodeForm(forms.Form):

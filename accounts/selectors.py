@@ -1,4 +1,4 @@
-"""Reads on accounts: who may read the audit log, and the audit log narrowed by its filters."""
+"""Reads on accounts: a user's API tokens, who may read the audit log, and the audit log narrowed by its filters."""
 
 from __future__ import annotations
 
@@ -9,12 +9,24 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 
-from .models import Role
+from .models import ApiToken, Role, User
 
 
 def can_read_audit_log(user) -> bool:
     """The audit log is read and exported by auditors and superusers only."""
     return bool(user.is_authenticated and (user.is_superuser or user.role == Role.AUDITOR))
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens of the last 90 days, newest first, each with its `state` for the page."""
+    now = timezone.now()
+    tokens = list(
+        ApiToken.objects.filter(user=user, created_at__gte=now - dt.timedelta(days=90)).order_by("-created_at", "-pk")
+    )
+    for token in tokens:
+        token.state = "已撤销" if token.revoked_at else ("已过期" if token.expires_at <= now else "有效")
+        token.live = token.state == "有效"
+    return tokens
 
 
 def _day_start(day: dt.date) -> dt.datetime:

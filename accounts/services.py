@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -94,13 +94,44 @@ def api_token_user(raw: str) -> User | None:
     return token.user
 
 
+def api_tokens_live(*, user: User):
+    """The user's API tokens that still open the API, newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at", "-pk"
+    )
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user: User, actor: User | None, reason: str, key_hash: str | None = None,
+                      token_id: int | None = None) -> int:
+    """Revoke the user's live API tokens, or only the one named by its hash or id; returns how many.
+
+    Every request looks its token up in the database, so a revoked token answers 401 at once in every process.
+    """
+    live = api_tokens_live(user=user)
+    if key_hash is not None:
+        live = live.filter(key_hash=key_hash)
+    if token_id is not None:
+        live = live.filter(pk=token_id)
+    revoked = live.update(revoked_at=timezone.now())
+    if revoked:
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=user,
+                     changes={"api_tokens_revoked": [0, revoked]}, reason=reason)
+    return revoked
+
+
 @transaction.atomic
 def user_password_changed(*, user: User) -> None:
-    """Clears the first-login flag and records the change."""
+    """Clears the first-login flag, revokes the user's API tokens and records the change.
+
+    A password change is what someone does who fears the account was taken: no token minted before it
+    may outlive it.
+    """
     if user.must_change_password:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
     audit.record(actor=user, action=AuditEvent.Action.UPDATE, target=user, changes={"password": ["***", "***"]})
+    api_tokens_revoke(user=user, actor=user, reason="修改密码")
 
 
 @transaction.atomic
@@ -117,9 +148,11 @@ def user_issue(*, actor: User | None, user: User) -> User:
 
 @transaction.atomic
 def user_password_reset(*, actor: User | None, user: User) -> None:
-    """After an administrator set someone's password: the holder must change it at the next sign-in."""
+    """After an administrator set someone's password: the holder must change it at the next sign-in, and the
+    tokens minted under the old password stop working."""
     if actor is not None and actor.pk == user.pk:
         audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=user, changes={"password": ["***", "***"]})
+        api_tokens_revoke(user=user, actor=actor, reason="修改密码")
         return
     user.must_change_password = True
     user.save(update_fields=["must_change_password"])
@@ -127,6 +160,7 @@ def user_password_reset(*, actor: User | None, user: User) -> None:
         actor=actor, action=AuditEvent.Action.UPDATE, target=user,
         changes={"password": ["***", "***"], "must_change_password": [False, True]}, reason="管理员重置密码",
     )
+    api_tokens_revoke(user=user, actor=actor, reason="管理员重置密码")
 
 
 # What an administrator may change on an account, as the audit row shows it (never the password hash,
@@ -171,6 +205,13 @@ def user_access_update(*, actor: User | None, user: User, apply: Callable[[], No
 def _record_login(sender, request, user, **kwargs):
     lockout.failures_clear(username=user.get_username())
     audit.record(actor=user, action=AuditEvent.Action.LOGIN, target=user)
+
+
+@receiver(user_logged_out)
+def _revoke_tokens_at_logout(sender, request, user, **kwargs):
+    # Signing out ends every way in that the account opened, the API's tokens included.
+    if user is not None and user.is_authenticated:
+        api_tokens_revoke(user=user, actor=user, reason="退出登录")
 
 
 @receiver(user_login_failed)

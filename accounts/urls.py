@@ -13,6 +13,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("totp/", views.totp_device, name="totp"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export/", views.audit_log_export, name="audit_log_export"),
 ]

@@ -24,7 +24,7 @@ from core.models import AuditEvent
 from core.security import client_address
 
 from . import audit_export, lockout, selectors, services, totp
-from .forms import AuditFilterForm, LoginForm, OneTimeCodeForm
+from .forms import AuditFilterForm, LoginForm, OneTimeCodeForm, PasswordChangeForm
 from .models import Role, User
 
 PENDING_SESSION_KEY = "accounts_pending_sign_in"
@@ -115,6 +115,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -153,6 +154,28 @@ def totp_device(request: HttpRequest) -> HttpResponse:
         pending = totp.enrolment_start(user=user)
         context.update(secret=totp.grouped_secret(pending), uri=totp.provisioning_uri(pending))
     return render(request, "accounts/totp.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's API tokens: when each was issued and until when it works; revoke one, or all."""
+    user = request.user
+    if request.method == "POST":
+        which = request.POST.get("token", "")
+        if which == "all":
+            revoked = services.api_tokens_revoke(user=user, actor=user, reason="本人撤销全部接口令牌")
+        elif which.isascii() and which.isdigit() and len(which) <= 18:
+            revoked = services.api_tokens_revoke(user=user, actor=user, reason="本人撤销接口令牌", token_id=int(which))
+        else:
+            revoked = 0
+        if revoked:
+            messages.success(request, f"已撤销 {revoked} 个接口令牌，使用它们的程序须重新获取令牌。")
+        else:
+            messages.error(request, "没有可撤销的令牌：该令牌不存在、已撤销或已过期。")
+        return redirect("accounts:api_tokens")
+    return render(request, "accounts/api_tokens.html", {"tokens": selectors.api_tokens_of(user)})
 
 
 def _require_auditor(request: HttpRequest) -> None:

@@ -5,7 +5,7 @@ This module sits above the apps whose routers it mounts; what the routers share 
 from ninja import Router, Schema
 from ninja.openapi.docs import Swagger
 
-from accounts.services import TokenRefused, api_token_issue
+from accounts.services import TokenRefused, api_token_issue, api_tokens_revoke
 from core.api.base import GongzhiAPI
 from core.api.errors import ApiError, install_handlers
 from core.api.schemas import ErrorOut
@@ -52,6 +52,19 @@ def token(request, payload: TokenIn):
     except TokenRefused as refused:
         raise ApiError(refused.status, refused.code, refused.message) from None
     return {"token": raw}
+
+
+class LogoutOut(Schema):
+    revoked: int
+
+
+@auth_router.post("/logout", response={200: LogoutOut, 401: ErrorOut})
+def logout(request):
+    """Revoke the token this request carries: from now on it answers 401 everywhere. Other tokens of the same
+    account stay valid; signing out of the web pages or changing the password revokes them all."""
+    revoked = api_tokens_revoke(user=request.user, actor=request.user, reason="接口退出登录",
+                                key_hash=request.api_token_hash)
+    return {"revoked": revoked}
 
 
 api.add_router("/auth", auth_router)

@@ -1,6 +1,6 @@
 from ninja.security import HttpBearer
 
-from accounts.services import api_token_user
+from accounts.services import api_token_user, token_hash
 
 
 class BearerAuth(HttpBearer):
@@ -9,4 +9,6 @@ class BearerAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
+        # Which token opened this request, so that logging out revokes that one (only its hash is kept).
+        request.api_token_hash = token_hash(token)
         return user

@@ -133,6 +133,9 @@ ROWS: tuple[Row, ...] = (
     _page("账号", "退出", "/accounts/logout/", "accounts:logout", "302 @everyone", method="POST", anonymous=302),
     _page("账号", "修改密码", "/accounts/password/", "accounts:password_change", "200 @signed_in"),
     _page("账号", "动态口令设备", "/accounts/totp/", "accounts:totp", "200 @signed_in"),
+    _page("账号", "接口令牌", "/accounts/tokens/", "accounts:api_tokens", "200 @signed_in"),
+    _page("账号", "撤销全部接口令牌", "/accounts/tokens/", "accounts:api_tokens", "302 @signed_in", method="POST",
+          data={"token": "all"}),
     _page("工作台", "首页", "/", "console:home", "200 @signed_in"),
     _page("工作台", "健康检查", "/healthz", "core:healthz", "200 @everyone", anonymous=200),
     _page("后台", "管理后台", "/admin/", "admin:index", "302 @signed_in; 200 superuser"),
@@ -386,6 +389,7 @@ ROWS: tuple[Row, ...] = (
     # -- REST API: tokens, schema, regions, organisations, people, facilities, cases --------------------------
     _api("接口令牌", "获取（密码错误）", "/api/v1/auth/token", "api:token", "401 @everyone", method="POST",
          data={"username": "community", "password": "wrong"}),
+    _api("接口令牌", "退出（撤销本令牌）", "/api/v1/auth/logout", "api:logout", "200 @signed_in", method="POST"),
     _api("接口令牌", "接口说明", "/api/v1/openapi.json", "api:openapi-json", "200 @everyone", anonymous=200),
     _api("接口令牌", "接口文档页", "/api/v1/docs", "api:openapi-view", "200 @everyone", anonymous=200),
     _api("接口令牌", "不存在的接口", "/api/v1/", "api:api-root", "404 @everyone", anonymous=404),
