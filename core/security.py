@@ -87,6 +87,30 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# Answers that may carry personal data: every page or API answer to a signed-in user, every API and Open311
+# answer. A shared proxy or the browser's disk must not keep them.
+PRIVATE_PREFIXES = ("/api/", "/open311/")
+
+
+class PrivateResponsesMiddleware:
+    """`Cache-Control: private, no-store` on answers that may hold personal data, unless the view said otherwise.
+
+    Public pages (the portal, the catalogue) stay cacheable, so a resident's phone can go back a page at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" in response.headers:
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith(PRIVATE_PREFIXES) or (user is not None and user.is_authenticated):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
 def client_address(request: HttpRequest) -> str | None:
     """The client's IP address: `REMOTE_ADDR`, or the header a trusted reverse proxy sets.
 

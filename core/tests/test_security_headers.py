@@ -69,3 +69,21 @@ def test_production_cookies_are_secure_and_https_is_enforced():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
                             cwd=settings.BASE_DIR)
     assert result.stdout.split() == ["True"] * 5
+
+
+@pytest.mark.parametrize("path", ["/", "/cases/", "/public/"])
+def test_pages_for_a_signed_in_user_are_never_stored(client, users, path):
+    client.force_login(users["community"])
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/regions", "/api/v1/openapi.json", "/open311/v2/services.json"])
+def test_api_and_open311_answers_are_never_stored(client, db, path):
+    assert client.get(path)["Cache-Control"] == "private, no-store"
+
+
+def test_public_pages_for_a_visitor_stay_cacheable(client, db):
+    response = client.get("/public/")
+    assert response.status_code == 200 and "no-store" not in response.get("Cache-Control", "")
