@@ -65,3 +65,10 @@ class AppointForm(forms.Form):
         self.fields["seat"].choices = [("", "请选择")] + [
             (str(s.pk), f"{s.person.name} · {s.organisation.name} {s.title}") for s in seats]
 
+
+
+class RefuseTaskForm(forms.Form):
+    """The community refuses a task pushed down without admission, with its reason."""
+
+    reason = forms.CharField(label="拒绝理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "请填写拒绝理由"})

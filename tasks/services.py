@@ -56,6 +56,8 @@ TEXT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 1000
 CONSENT_REASONS_MAX = 2000
 MONEY_MAX = Decimal("999999999999.99")
+ADMITTED_NOT_REFUSABLE = "该事项已经准入，随事项下放了权限和经费，社区不能拒绝承接"
+ALREADY_REFUSED = "社区已拒绝承接该事项"
 DEPARTMENT_KINDS = (Organisation.Kind.DEPARTMENT, Organisation.Kind.DISPATCHED_AGENCY)
 
 
@@ -308,13 +310,13 @@ def community_task_refuse(*, actor, task: CommunityTask, reason: str) -> Communi
     errors: dict[str, str] = {}
     reason = plain_text(errors, "reason", reason, label="拒绝理由", required=True, max_length=REASON_MAX_LENGTH)
     if task.request.admitted:
-        errors["reason"] = "该事项已经准入，随事项下放了权限和经费，社区不能拒绝承接"
+        errors["reason"] = ADMITTED_NOT_REFUSABLE
     elif task.state == CommunityTask.State.REFUSED:
-        errors["reason"] = "社区已拒绝承接该事项"
+        errors["reason"] = ALREADY_REFUSED
     _check(errors)
     if not CommunityTask.objects.filter(pk=task.pk, state=CommunityTask.State.ASSIGNED).update(
             state=CommunityTask.State.REFUSED, refused_reason=reason, refused_at=timezone.now()):
-        raise ValidationError({"reason": ["社区已拒绝承接该事项"]})
+        raise ValidationError({"reason": [ALREADY_REFUSED]})
     task.refresh_from_db()
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=task,
                  changes={"state": [CommunityTask.State.ASSIGNED, task.state]}, reason=f"拒绝承接：{reason}")

@@ -22,8 +22,8 @@ from regions.permissions import can_manage_region
 from regions.selectors import regions_visible_to, sees_everything
 
 from . import selectors, services
-from .forms import AppointForm, ConsentForm, DecideForm, LedgerForm
-from .models import DispatchedTeam, LedgerEntry, ListKind, TaskRequest
+from .forms import AppointForm, ConsentForm, DecideForm, LedgerForm, RefuseTaskForm
+from .models import CommunityTask, DispatchedTeam, LedgerEntry, ListKind, TaskRequest
 from .workflow import ACTION_LABELS, ACTIONS, StaleVersion, StepNotAllowed
 
 CONFLICT_MESSAGE = "该申请已被他人处理，请查看最新状态后重试（您填写的内容已保留）"
@@ -62,7 +62,20 @@ def _ledger_form(user, found: TaskRequest, data=None) -> LedgerForm:
     return LedgerForm(data, communities=communities, kinds=LedgerEntry.Kind.choices)
 
 
-def _render(request, found: TaskRequest, *, decide=None, ledger=None, alert="", status=200) -> HttpResponse:
+def _pushed(user, found: TaskRequest, refusing: tuple[int, RefuseTaskForm] | None) -> list[tuple]:
+    """Where the task was pushed down, each with the community's refusal form when it may still refuse it."""
+    rows = []
+    for row in selectors.community_tasks_visible_to(user).filter(request=found):
+        form = None
+        if (not found.admitted and row.state == CommunityTask.State.ASSIGNED
+                and can_manage_region(user, row.community)):
+            form = refusing[1] if refusing and refusing[0] == row.pk else RefuseTaskForm()
+        rows.append((row, form))
+    return rows
+
+
+def _render(request, found: TaskRequest, *, decide=None, ledger=None, refusing=None, alert="",
+            status=200) -> HttpResponse:
     user = request.user
     actions = [(action, ACTION_LABELS[action], decide[1] if decide and decide[0] == action else DecideForm(
         initial={"version": found.version})) for action in selectors.request_actions(found)
@@ -72,7 +85,7 @@ def _render(request, found: TaskRequest, *, decide=None, ledger=None, alert="", 
         "missing": services.missing_for_admission(found).values(),
         "ledger": selectors.ledger_of(user, found) if found.admitted else None,
         "ledger_form": ledger or (_ledger_form(user, found) if found.admitted else None),
-        "pushed": selectors.community_tasks_visible_to(user).filter(request=found),
+        "pushed": _pushed(user, found, refusing),
     }, status=status)
 
 
@@ -141,6 +154,30 @@ def ledger_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已登记。")
             return redirect("tasks:detail", pk=pk)
     return _render(request, found, ledger=form, alert="请按提示修改后重新提交", status=400)
+
+
+@login_required
+@require_POST
+def community_refuse(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """The community refuses, with its reason, a task pushed down to it without admission (未经准入)."""
+    user = request.user
+    found = _visible(user, pk)
+    pushed = selectors.community_tasks_visible_to(user).filter(request=found, community__code=code).first()
+    if pushed is None:
+        raise Http404
+    form = RefuseTaskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.community_task_refuse(actor=user, task=pushed, reason=form.cleaned_data["reason"])
+        except PermissionDenied as exc:
+            return _render(request, found, refusing=(pushed.pk, form), alert=str(exc), status=403)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{pushed.community.name}已拒绝承接该事项。")
+            return redirect("tasks:detail", pk=pk)
+    alert = form.errors["reason"][0] if "reason" in form.errors else "请按提示修改后重新提交"
+    return _render(request, found, refusing=(pushed.pk, form), alert=alert, status=400)
 
 
 @login_required

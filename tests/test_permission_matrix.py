@@ -322,6 +322,8 @@ class World:
         admitted = task_services.task_request_decide(actor=users["county"], request=admitted, action="admit",
                                                      expected_version=admitted.version)
         north = filed("漠西街道就业走访", region=tree.other_street)
+        # The request without funds, pushed down to the east community anyway: the community may refuse it.
+        task_services.task_push(actor=users["county"], request=unfunded, community=tree.east)
         head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
         seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
                                             started_on=tree.today)
