@@ -78,7 +78,8 @@ def parse_money(errors: dict[str, str], name: str, value: object, *, label: str,
     """`value` (text, an integer or a Decimal; never a float) as exact money in yuan, or None when empty.
 
     Records a Chinese message under `name` in `errors` for anything else: not a number, more than two
-    decimals, negative (or zero when `positive`), or beyond what the ledger holds."""
+    decimals written (trailing zeros too: "10.000"), negative (or zero when `positive`), or beyond what the
+    ledger holds."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[name] = f"请填写{label}"
@@ -94,7 +95,8 @@ def parse_money(errors: dict[str, str], name: str, value: object, *, label: str,
     if not amount.is_finite():
         errors[name] = f"{label}应为金额（元），如 1200.50"
         return None
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    # Judged on what was written: "10.000" claims a precision money does not have, even though it equals 10.00.
+    if amount.as_tuple().exponent < -2:
         errors[name] = f"{label}最多保留两位小数（到分）"
         return None
     if amount < 0:
