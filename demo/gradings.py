@@ -5,7 +5,8 @@
   and the 城管 team one from a case of the community.
 - This year each community proposed a grade for every head with its opinion; the county recorded the results, one
   of them differing from the proposal, with its reason.
-- The communities' consents to the heads' appointments, one of them refused.
+- The communities' consents to the heads' appointments, recorded before each head was appointed; one more
+  candidate refused, and not appointed.
 
 Idempotent: teams are found by name, gradings by team and year, consents by team and candidate; a second run
 writes nothing.
@@ -22,13 +23,13 @@ from accounts.models import User
 from cases.models import Case
 from core.validators import id_number_check_char
 from gradings import services as grading_services
-from gradings.models import Consent, Grade, Grading
+from gradings.models import Grade, Grading
 from organisations import services as org_services
 from organisations.models import Organisation, Person
 from regions.models import Level, Region
 from regions.selectors import subtree_q
 from tasks import services
-from tasks.models import DispatchedTeam
+from tasks.models import Consent, DispatchedTeam
 
 COMMUNITIES = ("东街社区", "西街社区")
 TEAMS = [("派出所", DispatchedTeam.Kind.POLICE, "警务工作站", "所长"),
@@ -78,8 +79,11 @@ class Loader:
                                             title=f"兼职委员（{agency.name}{title}）",
                                             started_on=dt.date(self.year, 1, 1))
         team, _ = services.team_place(actor=self.admin, community=community, name=team_name, kind=kind,
-                                      home_unit=agency, head_seat=seat)
+                                      home_unit=agency)
         self.created["dispatched_team"] += 1
+        # The community consented before the head was appointed (征得同意权): the appointment needs it.
+        self.granted(team, head, community.name)
+        team = services.team_head_appoint(actor=self.admin, team=team, seat=seat)
         member = _person(f"{HEADS[(community.name, suffix)][0]}队员", community)
         services.team_member_add(actor=self.admin, team=team, person=member, role="队员")
         today = timezone.localdate()
@@ -117,19 +121,22 @@ class Loader:
                                         result=result, reason=reason)
         self.created["grading"] += 1
 
-    def consent(self, team: DispatchedTeam, community_name: str, suffix: str) -> None:
-        head = team.head_seat.person
+    def granted(self, team: DispatchedTeam, head: Person, community_name: str) -> None:
         if not Consent.objects.filter(team=team, candidate=head).exists():
-            grading_services.consent_record(actor=self.admin, team=team, candidate=head, consented=True,
-                                            decided_on=dt.date(self.year, 1, 1) - dt.timedelta(days=10),
-                                            signatories=f"{community_name}党组织书记、居委会主任",
-                                            reasons="熟悉社区情况，群众认可")
+            services.consent_record(actor=self.admin, team=team, candidate=head, consented=True,
+                                    decided_on=dt.date(self.year, 1, 1) - dt.timedelta(days=10),
+                                    signatories=f"{community_name}党组织书记、居委会主任",
+                                    reasons="熟悉社区情况，群众认可")
             self.created["consent"] += 1
+
+    def consent(self, team: DispatchedTeam, community_name: str, suffix: str) -> None:
+        """Every head appointed has the community's consent; one candidate refused is not appointed."""
+        self.granted(team, team.head_seat.person, community_name)
         if (community_name, suffix) == ("东街社区", "市场监管所"):
             name = "拟任人选乙"
             if not Consent.objects.filter(team=team, candidate__name=name).exists():
                 candidate = Person.objects.filter(name=name).first() or _person(name, team.community)
-                grading_services.consent_record(
+                services.consent_record(
                     actor=self.admin, team=team, candidate=candidate, consented=False,
                     decided_on=timezone.localdate() - dt.timedelta(days=30),
                     signatories="东街社区党委书记、居委会主任、居民代表 3 人",

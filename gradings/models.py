@@ -1,4 +1,5 @@
-"""The community's yearly grading of a dispatched team's head, the county's result, and consent decisions."""
+"""The community's yearly grading of a dispatched team's head, the county's result, and the departments'
+yearly evaluation weights. Consent to a head's appointment lives with the team, in `tasks.models.Consent`."""
 
 from __future__ import annotations
 
@@ -49,30 +50,6 @@ class Grading(models.Model):
     @property
     def differs(self) -> bool:
         return bool(self.result) and self.result != self.proposal
-
-
-class Consent(models.Model):
-    """The community's decision on appointing a person to head a team placed in it (征得同意权): given or refused,
-    with its date, signatories and reasons."""
-
-    team = models.ForeignKey(DispatchedTeam, verbose_name="下沉力量", on_delete=models.PROTECT,
-                             related_name="consents")
-    candidate = models.ForeignKey(Person, verbose_name="拟任人选", on_delete=models.PROTECT, related_name="consents")
-    consented = models.BooleanField("同意")
-    decided_on = models.DateField("决定日期")
-    signatories = models.CharField("签字人", max_length=300)
-    reasons = models.TextField("理由")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
-
-    class Meta:
-        verbose_name = "征得同意"
-        verbose_name_plural = "征得同意"
-        ordering = ["-decided_on", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.team} · {self.candidate} · {'同意' if self.consented else '不同意'}"
 
 
 class EvaluationWeights(models.Model):

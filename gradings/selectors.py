@@ -13,18 +13,13 @@ from django.utils import timezone
 from reports.kpis import Kpis, department_kpis, department_table
 from tasks.selectors import assignments_done, teams_visible_to
 
-from .models import Consent, EvaluationWeights, Grading
+from .models import EvaluationWeights, Grading
 
 
 def gradings_visible_to(user) -> QuerySet[Grading]:
     """Gradings of the teams `user` may see."""
     return Grading.objects.filter(team__in=teams_visible_to(user)).select_related(
         "team__community", "team__home_unit", "head")
-
-
-def consents_of(team) -> QuerySet[Consent]:
-    """The team's consent decisions, newest first (shown on the head's position)."""
-    return team.consents.select_related("candidate").order_by("-decided_on", "-id")
 
 
 def year_span(year: int) -> tuple[dt.date, dt.date]:

@@ -1,4 +1,5 @@
-"""Writes of gradings and consents, each in one transaction with its audit row.
+"""Writes of gradings and the county's evaluation weights, each in one transaction with its audit row. Consent to
+a head's appointment is written with the team it gates (`tasks.services.consent_record`).
 
 The community proposes one grade a year for each dispatched team's head, with its written opinion; the county
 records the result at the version it read (compare-and-swap: of two decisions at once, the second is
@@ -6,8 +7,6 @@ records the result at the version it read (compare-and-swap: of two decisions at
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,13 +17,12 @@ from core import audit
 from core.models import AuditEvent
 from core.roles import Role
 from core.text import plain_text
-from organisations.models import Person
 from regions.permissions import can_manage_region
 from regions.selectors import sees_everything
 from tasks.models import DispatchedTeam
 from tasks.workflow import StaleVersion
 
-from .models import Consent, EvaluationWeights, Grade, Grading
+from .models import EvaluationWeights, Grade, Grading
 
 REASON_MAX_LENGTH = 2000
 
@@ -89,27 +87,6 @@ def grading_decide(*, actor, grading: Grading, expected_version: int, result: st
                  changes={"result": [before or None, result], "version": [expected_version, grading.version]},
                  reason=reason or "与社区建议一致")
     return grading
-
-
-@transaction.atomic
-def consent_record(*, actor, team: DispatchedTeam, candidate: Person, consented: bool, decided_on: dt.date,
-                   signatories: str, reasons: str) -> Consent:
-    """The community's consent, or refusal, to appointing `candidate` head of `team`, with date, signatories
-    and reasons (a refusal too)."""
-    if not can_manage_region(actor, team.community):
-        raise PermissionDenied("您无权登记该社区的征得同意")
-    errors: dict[str, str] = {}
-    signatories = plain_text(errors, "signatories", signatories, label="签字人", required=True, max_length=300,
-                             single_line=True)
-    reasons = plain_text(errors, "reasons", reasons, label="理由", required=True, max_length=REASON_MAX_LENGTH)
-    if decided_on > timezone.localdate():
-        errors["decided_on"] = "决定日期不能晚于今天"
-    _check(errors)
-    consent = Consent.objects.create(team=team, candidate=candidate, consented=consented, decided_on=decided_on,
-                                     signatories=signatories, reasons=reasons, recorded_by=actor)
-    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=consent,
-                 changes={"candidate": [None, candidate.pk], "consented": [None, consented]}, reason=reasons)
-    return consent
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from core.xlsx import append_row, download, exporter_label, new_workbook, workbo
 from regions.models import Region
 from regions.permissions import can_manage_region
 from reports.kpis import KPI_LABELS, kpi_region_for
-from tasks.selectors import teams_visible_to
+from tasks.selectors import consents_of, teams_visible_to
 from tasks.workflow import StaleVersion
 
 from . import selectors, services
@@ -49,7 +49,7 @@ def _rows(user, year: int, forms: dict | None = None) -> list[dict]:
     for team in teams_visible_to(user).order_by("community__code", "id"):
         grading = gradings.get(team.pk)
         rows.append({"team": team, "grading": grading, "evidence": _evidence_rows(team, year),
-                     "consents": selectors.consents_of(team),
+                     "consents": consents_of(team),
                      "form": (forms or {}).get(team.pk) or (None if grading else ProposeForm())})
     return rows
 

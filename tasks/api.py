@@ -6,6 +6,8 @@ and cursor paging of the rest of /api/v1/.
   resubmit): a move the table forbids answers 400 `transition_not_allowed`, a stale version 409
   `stale_version`; admitting without authority or funds answers 400 `admission_incomplete` naming the field;
 - `POST /task-requests/{id}/communities` (push the task down to a community);
+- `POST /task-requests/{id}/communities/{code}/refusal` (`{"reason"}`: the community refuses a task pushed down
+  without admission; an admitted task answers 400 `task_admitted`, a second refusal 400 `already_refused`);
 - `GET /tasks/{id}/ledger`, `POST /tasks/{id}/ledger` (a commitment, transfer or spending; amounts are text,
   never floats).
 """
@@ -26,7 +28,7 @@ from organisations.models import Organisation
 from regions.selectors import region_visible_by_code, regions_visible_to
 
 from . import selectors, services
-from .models import LedgerEntry, TaskRequest
+from .models import CommunityTask, LedgerEntry, TaskRequest
 from .workflow import ACTIONS
 
 requests_router = Router(tags=["tasks"])
@@ -206,9 +208,33 @@ def push_task(request, payload: PushIn, request_id: int = Path(..., **ID)):
         raise ApiError(400, "invalid", "请求参数不正确", {"community": ["未找到该社区，或不在您的管辖范围内"]})
     with service_errors():
         task, created = services.task_push(actor=request.user, request=found, community=community)
-    return Status(201 if created else 200, {
-        "id": task.pk, "request": found.pk, "community": region_ref(community), "admitted": found.admitted,
-        "state": task.state, "state_label": task.get_state_display(), "refused_reason": task.refused_reason})
+    return Status(201 if created else 200, _pushed_out(task, found))
+
+
+def _pushed_out(task: CommunityTask, found: TaskRequest) -> dict:
+    return {"id": task.pk, "request": found.pk, "community": region_ref(task.community), "admitted": found.admitted,
+            "state": task.state, "state_label": task.get_state_display(),
+            "refused_reason": mask_text(task.refused_reason)}
+
+
+class RefusalIn(Schema):
+    reason: str = Field("", max_length=1000, description="拒绝理由，必填")
+
+
+@requests_router.post("/{request_id}/communities/{code}/refusal",
+                      response={200: CommunityTaskOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def refuse_task(request, payload: RefusalIn, request_id: int = Path(..., **ID),
+                code: str = Path(..., max_length=18, description="社区的区域编码")):
+    """The community refuses, with its reason, a task pushed down to it without admission. Refusing an admitted
+    task answers 400 `task_admitted`, refusing again 400 `already_refused`; nothing changes then."""
+    found = _visible(request, request_id)
+    pushed = selectors.community_tasks_visible_to(request.user).filter(request=found, community__code=code).first()
+    if pushed is None:
+        raise not_found("该事项未下派到该社区，或无权访问")
+    with service_errors({services.ALREADY_REFUSED: "already_refused",
+                         services.ADMITTED_NOT_REFUSABLE: "task_admitted"}):
+        task = services.community_task_refuse(actor=request.user, task=pushed, reason=payload.reason)
+    return _pushed_out(task, found)
 
 
 class LedgerEntryOut(Schema):

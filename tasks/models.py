@@ -255,3 +255,29 @@ class TeamAssignment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Consent(models.Model):
+    """The community's decision on appointing a person to head a team placed in it (征得同意权): given or refused,
+    with its date, signatories and reasons. A head is appointed only when the latest decision on that person for
+    that team is a consent (`tasks.services.team_head_appoint`)."""
+
+    team = models.ForeignKey(DispatchedTeam, verbose_name="下沉力量", on_delete=models.PROTECT,
+                             related_name="consents")
+    candidate = models.ForeignKey("organisations.Person", verbose_name="拟任人选", on_delete=models.PROTECT,
+                                  related_name="consents")
+    consented = models.BooleanField("同意")
+    decided_on = models.DateField("决定日期")
+    signatories = models.CharField("签字人", max_length=300)
+    reasons = models.TextField("理由")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "征得同意"
+        verbose_name_plural = "征得同意"
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.candidate} · {'同意' if self.consented else '不同意'}"

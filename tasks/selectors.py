@@ -16,10 +16,12 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from core.roles import REGION_STAFF_ROLES, Role
+from organisations.models import Person, Position
+from organisations.selectors import people_visible_to, positions_on
 from regions.models import Region
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import CommunityTask, DispatchedTeam, LedgerEntry, ListItem, TaskCategory, TaskRequest
+from .models import CommunityTask, Consent, DispatchedTeam, LedgerEntry, ListItem, TaskCategory, TaskRequest
 from .workflow import Status, allowed_actions
 
 ZERO = Decimal("0.00")
@@ -237,3 +239,24 @@ def assignments_done(team: DispatchedTeam, start: dt.date, end: dt.date) -> dict
     qs = team.assignments.filter(due_on__gte=start, due_on__lte=end)
     return qs.aggregate(given=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False)),
                         on_time=Count("pk", filter=Q(done_at__date__lte=F("due_on"))))
+
+
+def consents_of(team: DispatchedTeam) -> QuerySet[Consent]:
+    """The team's consent decisions (refusals too), newest first: shown with the head's seat."""
+    return team.consents.select_related("candidate").order_by("-decided_on", "-id")
+
+
+def consent_candidates(user, team: DispatchedTeam) -> QuerySet[Person]:
+    """People the community may decide on for heading `team`: those in `user`'s reach who live in, hold a post in
+    the team's community, or serve in the team."""
+    community = team.community
+    return people_visible_to(user).filter(
+        subtree_q(community, "home_region__")
+        | Q(pk__in=Position.objects.filter(subtree_q(community, "organisation__region__")).values("person_id"))
+        | Q(team_memberships__team=team)).distinct().order_by("name", "id")
+
+
+def head_seats_for(team: DispatchedTeam) -> QuerySet[Position]:
+    """Current positions in the organisations of the team's community: the seats a head may be appointed to."""
+    return positions_on().filter(subtree_q(team.community, "organisation__region__")).select_related(
+        "person", "organisation").order_by("organisation__name", "person__name", "id")

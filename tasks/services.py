@@ -11,6 +11,9 @@ spendings at once cannot together exceed what was received.
 Permission: the county reviews (county staff over the request's region); the department that filed the
 request (its handlers) resubmits, withdraws, pushes it down and records commitments and transfers; the
 community's staff record its spending and may refuse a task pushed down without admission.
+
+A dispatched team's head is appointed only with the community's consent to that person for that team
+(征得同意权, `team_head_appoint`): the latest decision counts, and without a consent nothing changes.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from regions.selectors import sees_everything
 
 from .models import (
     CommunityTask,
+    Consent,
     DispatchedTeam,
     LedgerEntry,
     ListItem,
@@ -50,7 +54,10 @@ from .workflow import REASON_REQUIRED, Side, StaleVersion, Status, side_of, targ
 NO_PERMISSION = "您无权处理该事项准入申请"
 TEXT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 1000
+CONSENT_REASONS_MAX = 2000
 MONEY_MAX = Decimal("999999999999.99")
+ADMITTED_NOT_REFUSABLE = "该事项已经准入，随事项下放了权限和经费，社区不能拒绝承接"
+ALREADY_REFUSED = "社区已拒绝承接该事项"
 DEPARTMENT_KINDS = (Organisation.Kind.DEPARTMENT, Organisation.Kind.DISPATCHED_AGENCY)
 
 
@@ -71,7 +78,8 @@ def parse_money(errors: dict[str, str], name: str, value: object, *, label: str,
     """`value` (text, an integer or a Decimal; never a float) as exact money in yuan, or None when empty.
 
     Records a Chinese message under `name` in `errors` for anything else: not a number, more than two
-    decimals, negative (or zero when `positive`), or beyond what the ledger holds."""
+    decimals written (trailing zeros too: "10.000"), negative (or zero when `positive`), or beyond what the
+    ledger holds."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[name] = f"请填写{label}"
@@ -87,7 +95,8 @@ def parse_money(errors: dict[str, str], name: str, value: object, *, label: str,
     if not amount.is_finite():
         errors[name] = f"{label}应为金额（元），如 1200.50"
         return None
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    # Judged on what was written: "10.000" claims a precision money does not have, even though it equals 10.00.
+    if amount.as_tuple().exponent < -2:
         errors[name] = f"{label}最多保留两位小数（到分）"
         return None
     if amount < 0:
@@ -303,13 +312,13 @@ def community_task_refuse(*, actor, task: CommunityTask, reason: str) -> Communi
     errors: dict[str, str] = {}
     reason = plain_text(errors, "reason", reason, label="拒绝理由", required=True, max_length=REASON_MAX_LENGTH)
     if task.request.admitted:
-        errors["reason"] = "该事项已经准入，随事项下放了权限和经费，社区不能拒绝承接"
+        errors["reason"] = ADMITTED_NOT_REFUSABLE
     elif task.state == CommunityTask.State.REFUSED:
-        errors["reason"] = "社区已拒绝承接该事项"
+        errors["reason"] = ALREADY_REFUSED
     _check(errors)
     if not CommunityTask.objects.filter(pk=task.pk, state=CommunityTask.State.ASSIGNED).update(
             state=CommunityTask.State.REFUSED, refused_reason=reason, refused_at=timezone.now()):
-        raise ValidationError({"reason": ["社区已拒绝承接该事项"]})
+        raise ValidationError({"reason": [ALREADY_REFUSED]})
     task.refresh_from_db()
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=task,
                  changes={"state": [CommunityTask.State.ASSIGNED, task.state]}, reason=f"拒绝承接：{reason}")
@@ -462,10 +471,10 @@ def list_item_change(*, actor, item: ListItem, expected_version: int, title: str
 
 
 @transaction.atomic
-def team_place(*, actor, community: Region, name: str, kind: str, home_unit: Organisation,
-               head_seat: Position | None = None) -> tuple[DispatchedTeam, bool]:
-    """Place a team of `home_unit` under `community`; returns (team, created). The head's seat is a position in
-    the organisation network (on the community's committee); a team of that name already there is given back."""
+def team_place(*, actor, community: Region, name: str, kind: str,
+               home_unit: Organisation) -> tuple[DispatchedTeam, bool]:
+    """Place a team of `home_unit` under `community`; returns (team, created). It has no head until one is
+    appointed with the community's consent (`team_head_appoint`); a team of that name already there is given back."""
     if not can_manage_region(actor, community):
         raise PermissionDenied("您无权管理该社区的下沉力量")
     errors: dict[str, str] = {}
@@ -480,12 +489,72 @@ def team_place(*, actor, community: Region, name: str, kind: str, home_unit: Org
     existing = DispatchedTeam.objects.filter(community=community, name=name).first()
     if existing is not None:
         return existing, False
-    team = DispatchedTeam.objects.create(community=community, name=name, kind=kind, home_unit=home_unit,
-                                         head_seat=head_seat)
+    team = DispatchedTeam.objects.create(community=community, name=name, kind=kind, home_unit=home_unit)
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=team, changes={
-        "community": [None, str(community)], "kind": [None, kind], "home_unit": [None, str(home_unit)],
-        **({"head_seat": [None, head_seat.pk]} if head_seat else {})})
+        "community": [None, str(community)], "kind": [None, kind], "home_unit": [None, str(home_unit)]})
     return team, True
+
+
+@transaction.atomic
+def consent_record(*, actor, team: DispatchedTeam, candidate: Person, consented: bool, decided_on: dt.date,
+                   signatories: str, reasons: str) -> Consent:
+    """The community's consent, or refusal, to appointing `candidate` head of `team` (征得同意权), with date,
+    signatories and reasons (a refusal too). The latest decision on a person for a team is the one that counts."""
+    if not can_manage_region(actor, team.community):
+        raise PermissionDenied("您无权登记该社区的征得同意")
+    errors: dict[str, str] = {}
+    signatories = plain_text(errors, "signatories", signatories, label="签字人", required=True, max_length=300,
+                             single_line=True)
+    reasons = plain_text(errors, "reasons", reasons, label="理由", required=True, max_length=CONSENT_REASONS_MAX)
+    if decided_on > timezone.localdate():
+        errors["decided_on"] = "决定日期不能晚于今天"
+    _check(errors)
+    consent = Consent.objects.create(team=team, candidate=candidate, consented=consented, decided_on=decided_on,
+                                     signatories=signatories, reasons=reasons, recorded_by=actor)
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=consent,
+                 changes={"candidate": [None, candidate.pk], "consented": [None, consented]}, reason=reasons)
+    return consent
+
+
+def consent_refusal(team: DispatchedTeam, person: Person) -> str:
+    """Why `person` may not be appointed head of `team` now, in Chinese; empty when the community's latest decision
+    on them for this team is a consent."""
+    latest = Consent.objects.filter(team=team, candidate=person).order_by("-decided_on", "-id").first()
+    if latest is None:
+        return f"任命{team.name}负责人须先征得社区同意：社区尚未就{person.name}作出同意决定，不能任命"
+    if not latest.consented:
+        return (f"社区于 {latest.decided_on:%Y-%m-%d} 决定不同意{person.name}任{team.name}负责人，不能任命"
+                f"（理由：{latest.reasons}）")
+    return ""
+
+
+@transaction.atomic
+def team_head_appoint(*, actor, team: DispatchedTeam, seat: Position) -> DispatchedTeam:
+    """Appoint the person holding `seat` (a current position in an organisation of the team's community) head of
+    `team`. Needs the community's consent to that person for that team (征得同意权): without it, or after a
+    refusal, nothing changes."""
+    team = DispatchedTeam.objects.select_for_update().select_related("community").get(pk=team.pk)
+    if not can_manage_region(actor, team.community):
+        raise PermissionDenied("您无权管理该社区的下沉力量")
+    seat = Position.objects.select_related("person", "organisation__region").get(pk=seat.pk)
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if (seat.archived_at is not None or seat.started_on > today
+            or (seat.ended_on is not None and seat.ended_on < today)):
+        errors["seat"] = "该席位不是现任职务"
+    elif not team.community.contains(seat.organisation.region):
+        errors["seat"] = "负责人的席位须在本社区的组织中"
+    elif team.head_seat_id == seat.pk:
+        errors["seat"] = "该席位已是本下沉力量的负责人席位"
+    elif refusal := consent_refusal(team, seat.person):
+        errors["seat"] = refusal
+    _check(errors)
+    before = team.head_seat_id
+    DispatchedTeam.objects.filter(pk=team.pk).update(head_seat=seat, updated_at=timezone.now())
+    team.refresh_from_db()
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=team,
+                 changes={"head_seat": [before, seat.pk]}, reason=f"任命负责人：{seat.person.name}（已征得社区同意）")
+    return team
 
 
 @transaction.atomic

@@ -11,6 +11,10 @@ urlpatterns = [
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.request_transition, name="transition"),
     path("<int:pk>/ledger/", views.ledger_add, name="ledger"),
+    path("<int:pk>/communities/<str:code>/refuse/", views.community_refuse, name="refuse"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("teams/<int:pk>/consents/", views.consent_add, name="consent"),
+    path("teams/<int:pk>/head/", views.head_appoint, name="appoint"),
     path("lists/<str:code>/", views.public_lists, name="lists"),
     path("lists/<str:code>/history/", views.public_list_history, name="list_history"),
 ]

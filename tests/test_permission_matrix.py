@@ -45,6 +45,7 @@ from regions import services as region_services
 from regions.models import Facility
 from tasks import services as task_services
 from tasks.models import DispatchedTeam, TaskCategory
+from tasks.tests.factories import team_with_head
 from tests.case_world import CaseWorld, at
 from volunteers import services as volunteer_services
 
@@ -321,14 +322,21 @@ class World:
         admitted = task_services.task_request_decide(actor=users["county"], request=admitted, action="admit",
                                                      expected_version=admitted.version)
         north = filed("漠西街道就业走访", region=tree.other_street)
+        # The request without funds, pushed down to the east community anyway: the community may refuse it.
+        task_services.task_push(actor=users["county"], request=unfunded, community=tree.east)
         head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
         seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
                                             started_on=tree.today)
-        team, _ = task_services.team_place(actor=users["community"], community=tree.east, name="住建工作站",
-                                           kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, head_seat=seat)
+        team = team_with_head(actor=users["community"], community=tree.east, name="住建工作站",
+                              kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, seat=seat)
         grading = grading_services.grading_propose(actor=users["community"], team=team, year=2026,
                                                    proposal=Grade.COMPETENT, opinion="完成交办任务")
-        return {"team_east": team.pk, "grading_east": grading.pk, "version_grading_east": grading.version,
+        # A seat in the community whose holder the community has not consented to.
+        unconsented = org_services.position_assign(
+            actor=None, person=org_services.person_create(actor=None, name="李建国", home_region=tree.east),
+            organisation=tree.east_party, title="兼职委员", started_on=tree.today)
+        return {"team_east": team.pk, "head_east": head.pk, "seat_unconsented": unconsented.pk,
+                "grading_east": grading.pk, "version_grading_east": grading.version,
                 "task_request": complete.pk, "version_task_request": complete.version,
                 "task_unfunded": unfunded.pk, "version_task_unfunded": unfunded.version,
                 "task_admitted": admitted.pk, "task_north": north.pk}

@@ -26,6 +26,8 @@ from organisations.selectors import cross_appointments
 from regions.models import Facility, Region
 from regions.selectors import scope_root
 from reports.selectors import figures_for
+from tasks.models import Consent, DispatchedTeam
+from tasks.services import consent_refusal
 
 # The figures of 乾县's 三联三沉 account.
 ARTICLE_FIGURES = {
@@ -160,6 +162,17 @@ def test_an_agency_head_sits_on_a_community_committee(demo, db):
                                                               Organisation.Kind.COMMUNITY_PARTY}
         for entry in entries
     )
+
+
+def test_every_demo_head_was_appointed_with_consent_and_the_refused_candidate_was_not(demo, db):
+    teams = list(DispatchedTeam.objects.select_related("head_seat__person"))
+    assert len(teams) == 6 and all(team.head_seat for team in teams)
+    for team in teams:
+        latest = consent_refusal(team, team.head_seat.person)
+        assert latest == "", f"{team}: {latest}"
+    refused = list(Consent.objects.filter(consented=False))
+    assert len(refused) == 1
+    assert not DispatchedTeam.objects.filter(head_seat__person=refused[0].candidate).exists()
 
 
 def test_the_command_refuses_outside_the_demo(demo, db):

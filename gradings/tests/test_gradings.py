@@ -1,6 +1,6 @@
 """Gradings: the community proposes with the evidence of the records beside it — the same numbers as the KPI API
 for that head's unit in the community and year — and the county's result, with a reason required where it differs;
-consents (refusals too); the API's scope and paging."""
+the API's scope and paging. Consents are tested with the team they gate, in tasks/tests/test_consent.py."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from api.tests.conftest import Api
 from gradings import selectors, services
 from gradings.models import Grade
 from organisations import services as org_services
-from tasks import services as task_services
 from tasks.models import DispatchedTeam
+from tasks.tests.factories import team_with_head
 from tasks.workflow import StaleVersion
 from tests.case_world import CaseWorld
 
@@ -27,9 +27,8 @@ def team(tree, users):
     head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
     seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
                                         started_on=tree.today)
-    placed, _ = task_services.team_place(actor=users["community"], community=tree.east, name="住建工作站",
-                                         kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, head_seat=seat)
-    return placed
+    return team_with_head(actor=users["community"], community=tree.east, name="住建工作站",
+                          kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, seat=seat)
 
 
 def test_the_evidence_is_the_kpi_apis_numbers_for_the_heads_unit(client, tree, users, team):
@@ -67,17 +66,6 @@ def test_the_county_result_differing_from_the_proposal_needs_a_reason(tree, user
     with pytest.raises(ValidationError):
         services.grading_propose(actor=users["community"], team=team, year=2026, proposal=Grade.COMPETENT,
                                  opinion="再次评定")
-
-
-def test_consents_refused_too_are_kept_with_date_signatories_and_reasons(tree, users, team):
-    candidate = org_services.person_create(actor=None, name="王某", home_region=tree.east)
-    services.consent_record(actor=users["community"], team=team, candidate=candidate, consented=False,
-                            decided_on=tree.today, signatories="社区党委书记、居委会主任",
-                            reasons="群众反映其工作作风问题，社区不同意任命")
-    with pytest.raises(ValidationError):
-        services.consent_record(actor=users["community"], team=team, candidate=candidate, consented=True,
-                                decided_on=tree.today, signatories="", reasons="")
-    assert [c.consented for c in selectors.consents_of(team)] == [False]
 
 
 def test_gradings_are_scoped(client, tree, users, team):

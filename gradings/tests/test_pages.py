@@ -9,8 +9,8 @@ from django.test import Client
 from conftest import PASSWORD
 from gradings.models import Grading
 from organisations import services as org_services
-from tasks import services as task_services
 from tasks.models import DispatchedTeam
+from tasks.tests.factories import team_with_head
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,8 @@ def team(tree, users):
     head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
     seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
                                         started_on=tree.today)
-    placed, _ = task_services.team_place(actor=users["community"], community=tree.east, name="住建工作站",
-                                         kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, head_seat=seat)
-    return placed
+    return team_with_head(actor=users["community"], community=tree.east, name="住建工作站",
+                          kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, seat=seat)
 
 
 def test_the_community_proposes_and_the_county_records_a_differing_result_with_its_reason(tree, users, team):

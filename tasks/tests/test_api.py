@@ -117,6 +117,23 @@ def test_the_ledger_refuses_inexact_negative_and_overspent_money(api, tree):
     assert ledger["balanced"] is True
 
 
+def test_an_amount_written_with_three_decimals_is_refused_even_when_they_are_zeros(api, tree):
+    request = _admitted(api, tree)
+    messages = set()
+    for amount in ("10.000", "10.005", "0.000"):
+        response = entry(api, "dept", request, tree, "transfer", amount)
+        assert response.status_code == 400, amount
+        messages.add(response.json()["error"]["fields"]["amount"][0])
+    assert messages == {"拨付金额最多保留两位小数（到分）"}
+    assert entry(api, "dept", request, tree, "commitment", "10.00").status_code == 201
+    assert LedgerEntry.objects.count() == 1
+    filed = post(api, "dept", "/api/v1/task-requests", {
+        "region": tree.county.code, "department": tree.department.pk, "category": "employment",
+        "title": "就业援助", "legal_basis": "《就业促进法》", "authority": "受理", "funds": "36000.000"})
+    assert filed.status_code == 400
+    assert filed.json()["error"]["fields"]["funds"] == ["随事项拨付的经费最多保留两位小数（到分）"]
+
+
 def test_a_float_amount_is_refused_by_the_service():
     errors: dict[str, str] = {}
     assert services.parse_money(errors, "amount", 0.1, label="金额") is None

@@ -14,6 +14,7 @@ from organisations import services as org_services
 from organisations.models import Organisation
 from tasks import selectors, services
 from tasks.models import DispatchedTeam, TeamAssignment
+from tasks.tests.factories import team_with_head
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,8 @@ def team(tree, users):
     head = org_services.person_create(actor=None, name="张所长", home_region=tree.east)
     seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
                                         started_on=tree.today)
-    placed, created = services.team_place(actor=users["community"], community=tree.east, name="东街社区警务室",
-                                          kind=DispatchedTeam.Kind.POLICE, home_unit=agency, head_seat=seat)
-    assert created
-    return placed
+    return team_with_head(actor=users["community"], community=tree.east, name="东街社区警务室",
+                          kind=DispatchedTeam.Kind.POLICE, home_unit=agency, seat=seat)
 
 
 def test_a_team_with_members_works_from_a_case_and_a_patrol_plan(tree, users, team):

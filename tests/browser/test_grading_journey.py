@@ -17,8 +17,8 @@ from conftest import PASSWORD
 from gradings.models import Grading
 from gradings.selectors import year_span
 from organisations import services as org_services
-from tasks import services as task_services
 from tasks.models import DispatchedTeam
+from tasks.tests.factories import team_with_head
 from tests.case_world import CaseWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,8 +46,8 @@ def test_a_secretary_grades_a_dispatched_head_and_the_county_records_the_result(
     head = org_services.person_create(actor=None, name="张建军", home_region=tree.east)
     seat = org_services.position_assign(actor=None, person=head, organisation=tree.east_party, title="兼职委员",
                                         started_on=tree.today)
-    team, _ = task_services.team_place(actor=users["community"], community=tree.east, name="住建工作站",
-                                       kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, head_seat=seat)
+    team = team_with_head(actor=users["community"], community=tree.east, name="住建工作站",
+                          kind=DispatchedTeam.Kind.OTHER, home_unit=tree.department, seat=seat)
     w = CaseWorld(tree, users)
     start = timezone.now() - dt.timedelta(days=2)
     for n in range(2):
