@@ -141,7 +141,10 @@ def provider(request: HttpRequest, pk: int) -> HttpResponse:
             response["Retry-After"] = str(verdict.retry_after)
             return response
         status = 400
-        if form.is_valid():
+        if resident is None:  # visitors and staff: only a resident's own account rates
+            form.add_error(None, RATE_SIGN_IN)
+            status = 403
+        elif form.is_valid():
             try:
                 provider_rate(actor=resident, provider=found, level=form.cleaned_data["level"],
                               comment=form.cleaned_data["comment"])
