@@ -62,5 +62,5 @@ def provider(actor, region, communities, *, name: str = "东街阳光家政服�
              kind: str = "housekeeping"):
     """A social service organisation registered by `actor` at `region`, serving `communities`."""
     return services.provider_register(actor=actor, name=name, kind=kind, services="上门保洁、月嫂、钟点工",
-                                      hours="每日 8:00-20:00", phone=phone, address="东街幸福路 12 号",
+                                      hours="每日 8:00-20:00", phone=phone, address="东街文化路 12 号",
                                       region=region, communities=communities)
