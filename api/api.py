@@ -108,6 +108,7 @@ api.add_router("/rooms", halls_api.rooms_router)
 api.add_router("/halls", halls_api.halls_router)
 api.add_router("/service-items", govservices_api.items_router)
 api.add_router("/service-requests", govservices_api.requests_router)
+api.add_router("/service-providers", govservices_api.providers_router)
 api.add_router("/task-requests", tasks_api.requests_router)
 # A task request's ledger (its id), beside the meetings' resolution tasks under the same prefix.
 api.add_router("/tasks", tasks_api.tasks_router)

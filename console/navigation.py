@@ -91,6 +91,7 @@ SECTIONS = (
         Link("我转办的办件", "services:handed_over", roles=frozenset(STAFF)),
         Link("差评整改", "services:follow_ups", roles=frozenset(STAFF)),
         Link("好差评统计", "services:rates", roles=frozenset(STAFF)),
+        Link("社会服务组织", "services:providers", roles=frozenset(STAFF)),
     )),
     Section("数据统计", (
         Link("数据看板", "reports:dashboard", roles=frozenset(STAFF)),

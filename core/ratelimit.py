@@ -8,7 +8,9 @@ Two things anyone can reach without signing in are counted per client address:
   `PORTAL_TRACK_WINDOW_SECONDS` (default 600). Codes are random and long, so guessing one is hopeless
   anyway; the limit makes sure nobody can try;
 - comments on a consultation (征求意见) from the portal: `PORTAL_COMMENT_LIMIT` (default 10) per
-  `PORTAL_COMMENT_WINDOW_SECONDS` (default 600), so nobody floods a plan with comments.
+  `PORTAL_COMMENT_WINDOW_SECONDS` (default 600), so nobody floods a plan with comments;
+- ratings of social service organisations (社会服务组织) from the portal: `PORTAL_RATING_LIMIT` (default 10)
+  per `PORTAL_RATING_WINDOW_SECONDS` (default 600), counted before the once-a-month rule is checked.
 
 A limit of 0 turns the limit off. Beyond it the caller answers 429 (API) or a page in Chinese (portal).
 The address is `core.security.client_address`, as for the sign-in lockout.
@@ -36,6 +38,8 @@ DEFAULT_TRACK_LIMIT = 30
 DEFAULT_TRACK_WINDOW_SECONDS = 600
 DEFAULT_COMMENT_LIMIT = 10
 DEFAULT_COMMENT_WINDOW_SECONDS = 600
+DEFAULT_RATING_LIMIT = 10
+DEFAULT_RATING_WINDOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,16 @@ def comment_limit() -> Limit:
 def comment_hit(request: HttpRequest) -> Verdict:
     """`hit` with the configured limit on comments sent from the portal."""
     return hit(request, "portal-comment", comment_limit())
+
+
+def rating_limit() -> Limit:
+    """The limit on portal ratings from settings (`PORTAL_RATING_LIMIT`, `PORTAL_RATING_WINDOW_SECONDS`)."""
+    return Limit(
+        count=_setting_int("PORTAL_RATING_LIMIT", DEFAULT_RATING_LIMIT, minimum=0),
+        window_seconds=_setting_int("PORTAL_RATING_WINDOW_SECONDS", DEFAULT_RATING_WINDOW_SECONDS, minimum=1),
+    )
+
+
+def rating_hit(request: HttpRequest) -> Verdict:
+    """`hit` with the configured limit on ratings sent from the portal."""
+    return hit(request, "portal-rating", rating_limit())

@@ -2,10 +2,13 @@
 communities (工商登记、证照办理、税务交纳、证明开具 …), and a year of requests taken at the halls of 东街社区
 and 西街社区, written through `govservices.services` as they happened: most finished on time, some
 forwarded to a department (转办), some sent back for 补正, a few still open past their limit, and a few
-rated 不满意 whose follow-up was answered.
+rated 不满意 whose follow-up was answered. The county's five social service organisations (社会服务组织,
+`county.SOCIAL_ORGANISATIONS`) are registered as providers for the communities they serve, and the demo
+resident has rated three of them.
 
 Idempotent: items are found by code (publishing the same guide writes nothing), requests by a fixed
-idempotency key; a second run writes nothing. The past is written with the cases' `DemoClock`.
+idempotency key, providers by name and the resident's ratings by provider; a second run writes nothing.
+The past is written with the cases' `DemoClock`.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from govservices import services
-from govservices.models import Item, ServiceRequest
+from govservices.models import Item, Provider, ProviderRating, ServiceRequest
 from govservices.workflow import Status
 from organisations.models import Organisation
 from regions.models import Facility, Level, Region
 
 from .cases import DemoClock
+from .county import AFTER_SCHOOL_CENTERS, DAY_CARE_CENTERS, SOCIAL_ORGANISATIONS, STREETS
 
 KEY_PREFIX = "demo-2026-service"
 ID_CARD = ("居民身份证", "本人有效居民身份证", True)
@@ -84,6 +88,19 @@ CATALOGUE: dict[str, list[tuple[str, str, str, int, int, str, list[tuple[str, st
 COMMUNITIES = [("东街社区", "community"), ("西街社区", "community2")]
 APPLICANTS = ["王秀英", "李建国", "张桂兰", "刘志强", "陈玉梅", "杨德胜", "赵淑珍", "黄明亮", "周凤英", "吴长海"]
 REQUESTS = 96
+CHENGGUAN = [name for _, name, _ in STREETS[0][2]]
+ALL_COMMUNITIES = [name for _, _, communities in STREETS for _, name, _ in communities]
+# By the order of `county.SOCIAL_ORGANISATIONS`: kind, hours, phone, address, the communities served, and the
+# demo resident's rating (None: not rated).
+PROVIDERS: list[tuple[str, str, str, str, list[str], int | None]] = [
+    ("education", "周一至周五 16:00-19:00，周六 9:00-17:00", "029-35512601", "乾县城关街道东街 18 号",
+     AFTER_SCHOOL_CENTERS, 5),
+    ("housekeeping", "每日 8:00-20:00", "029-35512602", "乾县城关街道西街 6 号", CHENGGUAN, 4),
+    ("legal", "周一至周五 9:00-17:00", "029-35512603", "乾县城关街道南街 21 号", ALL_COMMUNITIES, None),
+    ("repair", "每日 8:30-19:30（节假日不休）", "029-35512604", "乾县城关街道北街 3 号",
+     CHENGGUAN + [name for _, name, _ in STREETS[1][2]], 2),
+    ("elderly", "每日 7:30-18:30", "029-35512605", "乾县漠西街道北关新村 2 号", DAY_CARE_CENTERS, None),
+]
 
 
 def _guide(name: str, kind: str, promised: int, legal: int, forwarded: str, extra) -> dict:
@@ -202,10 +219,36 @@ class Loader:
                                          reply="已约谈经办人，承诺件实行到期提醒，超时的向您当面说明并致歉。")
                 self.created["service_follow_up_reply"] += 1
 
+    def providers(self) -> None:
+        """The five social organisations as providers registered at the county, and the resident's ratings."""
+        county_staff = User.objects.get(username="county")
+        resident = User.objects.get(username="resident")
+        county = Region.objects.get(level=Level.COUNTY)
+        communities = {r.name: r for r in Region.objects.filter(level=Level.COMMUNITY)}
+        organisations = {o.name: o for o in Organisation.objects.filter(kind=Organisation.Kind.SOCIAL_ORGANISATION)}
+        existing = {p.name: p for p in Provider.objects.filter(name__in=[n for n, _ in SOCIAL_ORGANISATIONS])}
+        rated = set(ProviderRating.objects.filter(rater=resident).values_list("provider__name", flat=True))
+        for (name, description), (kind, hours, phone, address, served, level) in zip(
+                SOCIAL_ORGANISATIONS, PROVIDERS, strict=True):
+            provider = existing.get(name)
+            if provider is None:
+                self.clock.moment = self.at(300)
+                provider = services.provider_register(
+                    actor=county_staff, name=name, kind=kind, services=description, hours=hours, phone=phone,
+                    address=address, region=county, communities=[communities[c] for c in served],
+                    organisation=organisations.get(name))
+                self.created["service_provider"] += 1
+            if level is not None and name not in rated:
+                self.clock.moment = self.at(20, hour=19)
+                services.provider_rate(actor=resident, provider=provider, level=level,
+                                       comment="上门修了两次才修好" if level <= 2 else "")
+                self.created["service_provider_rating"] += 1
+
     def run(self) -> Counter:
         with self.clock.installed():
             items = self.catalogue()
             self.requests(items)
+            self.providers()
         return self.created
 
 

@@ -8,6 +8,9 @@ paging of the rest of /api/v1/.
 - `POST /service-requests/{id}/transitions` (`{"action", "version", …}`): a move the table forbids
   answers 400 `transition_not_allowed`, a stale version 409 `stale_version`.
 
+- `GET /service-providers?community=&kind=`: the social service organisations (社会服务组织) registered in
+  the caller's scope or serving a community in it, the phone masked, with the average rating.
+
 A request outside the caller's scope is 404, like one that does not exist.
 """
 
@@ -21,17 +24,18 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RecordId, RegionBrief, region_ref
-from core.pii import mask_name
+from core.pii import mask_name, mask_phone
 from organisations.models import Organisation
 from regions.models import Facility, Level, Region
 from regions.selectors import region_visible_by_code
 
 from . import selectors, services
-from .models import Item, ServiceRequest
+from .models import Item, Provider, ServiceRequest
 from .workflow import ACTIONS
 
 items_router = Router(tags=["service-items"])
 requests_router = Router(tags=["service-requests"])
+providers_router = Router(tags=["service-providers"])
 
 NOT_FOUND = "办件不存在或无权访问"
 ITEM_NOT_FOUND = "服务事项不存在"
@@ -214,3 +218,50 @@ def service_request_transition(request, request_id: Annotated[int, Path(ge=1, le
             result=payload.result)
     return _request_out(moved)
 
+
+
+class ServiceProviderOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description="、".join(f"{value}（{label}）" for value, label in Provider.Kind.choices))
+    kind_label: str
+    services: str = Field(description="服务内容")
+    hours: str = Field(description="服务时间")
+    phone: str = Field(description="联系电话（部分隐去）")
+    address: str
+    region: RegionBrief = Field(description="登记地")
+    communities: list[RegionBrief] = Field(description="服务社区")
+    rating_average: float | None = Field(description="居民评价平均分（1–5）")
+    rating_count: int
+
+
+class ServiceProviderListOut(Schema):
+    items: list[ServiceProviderOut]
+    next_cursor: str | None
+
+
+def _provider_out(p: Provider) -> dict:
+    return {
+        "id": p.pk, "name": p.name, "kind": p.kind, "kind_label": p.get_kind_display(), "services": p.services,
+        "hours": p.hours, "phone": mask_phone(p.phone), "address": p.address, "region": region_ref(p.region),
+        "communities": [region_ref(c) for c in sorted(p.communities.all(), key=lambda c: c.code)],
+        "rating_average": round(p.rating_average, 2) if p.rating_average is not None else None,
+        "rating_count": p.rating_count,
+    }
+
+
+@providers_router.get("", response={200: ServiceProviderListOut, 400: ErrorOut})
+def list_service_providers(request, community: str = Query("", max_length=18, description="服务社区的区域编码"),
+                           kind: str = Query("", max_length=16, description="服务类别"),
+                           cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """Providers in the caller's scope, by id; a community outside it gives an empty list."""
+    qs = selectors.providers_visible_to(request.user)
+    if community:
+        qs = qs.filter(pk__in=Provider.communities.through.objects.filter(region__code=community)
+                       .values("provider_id"))
+    if kind:
+        if kind not in Provider.Kind.values:
+            raise _bad("kind", "服务类别不正确")
+        qs = qs.filter(kind=kind)
+    page = paginate(qs, BY_ID, cursor=cursor, limit=limit)
+    return {"items": [_provider_out(p) for p in page.rows], "next_cursor": page.next_cursor}

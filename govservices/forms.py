@@ -7,8 +7,10 @@ from django import forms
 
 from cases.forms import RecordChoiceField
 from core.forms import add_service_errors
+from core.text import ascii_digits
+from organisations.excel import phone_error
 
-from .models import Rating
+from .models import Provider, Rating
 from .workflow import REQUIRES
 
 STALE_PAGE = "页面已过期，请刷新后重试"
@@ -86,3 +88,58 @@ class RatingForm(ServiceErrorsMixin, forms.Form):
                                    choices=Rating.Level.choices, error_messages={"required": "请选择评价等级"})
     comment = forms.CharField(label="意见和建议", widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               help_text="不满意时请写明原因，我们会在 5 个工作日内整改并答复您")
+
+
+class ProviderForm(ServiceErrorsMixin, forms.Form):
+    """Register or change a social service organisation (社会服务组织). On a change the phone is left blank
+    (it is shown masked) and kept unless a new one is typed; the place it is registered at stays."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label="名称", max_length=100, error_messages={"required": "请填写名称"})
+    kind = forms.ChoiceField(label="服务类别", choices=[("", "请选择"), *Provider.Kind.choices],
+                             error_messages={"required": "请选择服务类别", "invalid_choice": "请选择服务类别"})
+    services = forms.CharField(label="服务内容", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                               error_messages={"required": "请填写服务内容"},
+                               help_text="如：课后托管、作业辅导；上门保洁、月嫂")
+    hours = forms.CharField(label="服务时间", max_length=100, error_messages={"required": "请填写服务时间"},
+                            help_text="如：周一至周五 8:30-18:00")
+    phone = forms.CharField(label="联系电话", max_length=20, error_messages={"required": "请填写联系电话"},
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+                            help_text="11 位手机号或带区号的固定电话（如 029-35512345）")
+    address = forms.CharField(label="服务地址", max_length=200, required=False)
+    region = RecordChoiceField(label="登记地", label_of=lambda r: f"{r.name}（{r.get_level_display()}）",
+                               error_messages={"required": "请选择登记地"})
+    communities = forms.MultipleChoiceField(label="服务社区", widget=forms.CheckboxSelectMultiple,
+                                            error_messages={"required": "请至少选择一个服务社区",
+                                                            "invalid_choice": "所选社区已失效，请刷新页面后重试"})
+
+    def __init__(self, *args, places, communities, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community_records = {str(c.pk): c for c in communities}
+        self.fields["communities"].choices = [(key, c.name) for key, c in self.community_records.items()]
+        if editing:
+            del self.fields["region"]
+            self.fields["version"].required = True
+            self.fields["version"].error_messages = {"required": STALE_PAGE, "invalid": STALE_PAGE}
+            self.fields["phone"].required = False
+            self.fields["phone"].help_text = "已登记的号码不显示；留空则不修改"
+        else:
+            del self.fields["version"]
+            self.fields["region"].set_records(places)
+
+    def clean_phone(self) -> str:
+        """Checked here too, so a bad phone is named together with the form's other errors."""
+        phone = "".join(ascii_digits(self.cleaned_data.get("phone") or "").split())
+        if phone and (message := phone_error(phone)) is not None:
+            raise forms.ValidationError(message)
+        return phone
+
+    def clean_communities(self) -> list:
+        return [self.community_records[key] for key in self.cleaned_data["communities"]]
+
+
+class ProviderRatingForm(ServiceErrorsMixin, forms.Form):
+    level = forms.TypedChoiceField(label="您对这家服务组织满意吗", coerce=int, widget=forms.RadioSelect,
+                                   choices=Rating.Level.choices, error_messages={"required": "请选择评价等级"})
+    comment = forms.CharField(label="意见和建议", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=500, error_messages={"max_length": "意见和建议不能超过 500 字"})

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from core.models import ArchivableModel
+from core.pii import EncryptedTextField
 from organisations.models import Organisation
 from regions.models import Facility, Region
 
@@ -214,3 +215,69 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"整改（{self.rating.request.tracking_code}）"
+
+
+class Provider(ArchivableModel):
+    """A registered social service organisation (社会服务组织) and the communities it serves.
+
+    `region` is where it was registered (county, street or community): staff who manage that place edit
+    it; staff of a community it serves see it. The phone may be someone's own mobile: stored encrypted,
+    shown masked."""
+
+    class Kind(models.TextChoices):
+        EDUCATION = "education", "教育托管"
+        HOUSEKEEPING = "housekeeping", "家政服务"
+        LEGAL = "legal", "法律咨询"
+        REPAIR = "repair", "家电维修"
+        ELDERLY = "elderly", "养老服务"
+        OTHER = "other", "其他服务"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("服务类别", max_length=16, choices=Kind.choices)
+    services = models.TextField("服务内容")
+    hours = models.CharField("服务时间", max_length=100)
+    phone = EncryptedTextField("联系电话")
+    address = models.CharField("服务地址", max_length=200, blank=True)
+    region = models.ForeignKey(Region, verbose_name="登记地", on_delete=models.PROTECT, related_name="+")
+    communities = models.ManyToManyField(Region, verbose_name="服务社区", related_name="service_providers")
+    organisation = models.ForeignKey(Organisation, verbose_name="对应组织", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="service_providers")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "社会服务组织"
+        verbose_name_plural = "社会服务组织"
+        ordering = ["kind", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["name"], condition=models.Q(archived_at__isnull=True),
+                                               name="provider_active_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProviderRating(models.Model):
+    """A resident's rating of a provider on the national five levels: one per account, provider and month,
+    so a rating counts once however often it is sent."""
+
+    provider = models.ForeignKey(Provider, verbose_name="服务组织", on_delete=models.PROTECT, related_name="ratings")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评价人", on_delete=models.PROTECT,
+                              related_name="+")
+    month = models.DateField("评价月份")  # the first day of the month the rating was given in
+    level = models.PositiveSmallIntegerField("评价", choices=Rating.Level.choices)
+    comment = models.TextField("评价内容", blank=True)
+    created_at = models.DateTimeField("评价时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "服务组织评价"
+        verbose_name_plural = "服务组织评价"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "rater", "month"], name="provider_rating_once_a_month"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5),
+                                   name="provider_rating_level_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_level_display()

@@ -1,15 +1,17 @@
 """Reads of the catalogue (public: anyone may read a guide) and of requests, scoped for staff by their
-place in the region tree, plus the handler's own and the 首问's handed-over lists and the 好差评 rates."""
+place in the region tree, plus the handler's own and the 首问's handed-over lists and the 好差评 rates;
+social service organisations (社会服务组织) for staff in scope and for residents by community."""
 
 from __future__ import annotations
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
-from core.roles import REGION_STAFF_ROLES
+from core.roles import REGION_STAFF_ROLES, STAFF_ROLES
+from regions.models import Region
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import Category, FollowUp, Item, Rating, ServiceRequest
+from .models import Category, FollowUp, Item, Provider, Rating, ServiceRequest
 from .workflow import FINISHED_STATUSES, OPEN_STATUSES, allowed_actions
 
 SEARCH_MAX_WORDS = 5
@@ -121,3 +123,48 @@ def request_tiles(user) -> dict[str, object]:
 
     return {"taken": taken, "immediate_share": share(immediate, taken), "on_time_rate": share(on_time, finished_count),
             "good_rate": share(good, rated), "overdue": overdue(qs).count()}
+
+
+# --------------------------------------------------------------------------------------------------
+# Social service organisations (社会服务组织)
+# --------------------------------------------------------------------------------------------------
+
+
+def _rated(qs: QuerySet[Provider]) -> QuerySet[Provider]:
+    # An aggregate drops Meta.ordering: the order is given again.
+    return qs.annotate(rating_average=Avg("ratings__level"),
+                       rating_count=Count("ratings", distinct=True)).order_by("kind", "name", "id")
+
+
+def providers_visible_to(user) -> QuerySet[Provider]:
+    """Active providers registered in `user`'s subtree or serving a community in it; none for non-staff."""
+    qs = Provider.objects.active().select_related("region", "registered_by").prefetch_related("communities")
+    if not user.is_authenticated or not (sees_everything(user) or user.role in STAFF_ROLES):
+        return qs.none()
+    if sees_everything(user):
+        return _rated(qs)
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    serving = Provider.communities.through.objects.filter(subtree_q(root, "region__")).values("provider_id")
+    return _rated(qs.filter(subtree_q(root, "region__") | Q(pk__in=serving)))
+
+
+def public_providers(community: Region | None = None) -> QuerySet[Provider]:
+    """Providers residents may read, with their average rating: those serving `community`, or all."""
+    qs = Provider.objects.active().prefetch_related("communities")
+    if community is not None:
+        qs = qs.filter(pk__in=Provider.communities.through.objects.filter(region=community).values("provider_id"))
+    return _rated(qs)
+
+
+def public_provider(pk: int) -> Provider | None:
+    return public_providers().filter(pk=pk).first()
+
+
+def provider_rated_this_month(provider: Provider, user) -> bool:
+    """Whether the signed-in `user` has rated `provider` in the current calendar month."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    month = timezone.localdate().replace(day=1)
+    return provider.ratings.filter(rater=user, month=month).exists()

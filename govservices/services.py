@@ -6,7 +6,9 @@ A request created with an idempotency key is stored once however often the call 
 
 Permission: the catalogue is published by county staff; a request is taken and moved by staff who
 manage its community (`regions.permissions.can_manage_region`), and by the handler (首办) it was
-passed to. The 首问 (who took it first) is written once and never changed.
+passed to. The 首问 (who took it first) is written once and never changed. A social service
+organisation (社会服务组织) is registered, changed and archived by staff who manage the place it is
+registered at; it is rated by residents signed in with their own account, once a month each.
 """
 
 from __future__ import annotations
@@ -24,15 +26,28 @@ from pypinyin import Style, lazy_pinyin
 from core import audit
 from core.models import AuditEvent
 from core.roles import STAFF_ROLES, Role
-from core.text import IDEMPOTENCY_KEY, plain_text
+from core.services import record_archive
+from core.text import IDEMPOTENCY_KEY, ascii_digits, plain_text
+from core.workflow import StaleRecord
+from organisations.excel import phone_error
 from organisations.models import Organisation
-from regions.models import Facility, Region
+from regions.models import Facility, Level, Region
 from regions.permissions import can_manage_region
 from regions.selectors import sees_everything
 from workcalendar.limits import TimeLimit
 from workcalendar.selectors import WorkingCalendar, deadline_after
 
-from .models import Category, FollowUp, Item, ItemVersion, Rating, RequestStep, ServiceRequest
+from .models import (
+    Category,
+    FollowUp,
+    Item,
+    ItemVersion,
+    Provider,
+    ProviderRating,
+    Rating,
+    RequestStep,
+    ServiceRequest,
+)
 from .workflow import StaleVersion, Status, target_of
 
 NO_PERMISSION = "您无权办理该社区的办件"
@@ -354,3 +369,162 @@ def follow_up_reply(*, actor, follow_up: FollowUp, reply: str, expected_version:
     follow_up.refresh_from_db()
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=follow_up, changes={"reply": [None, reply]})
     return follow_up
+
+
+# --------------------------------------------------------------------------------------------------
+# Social service organisations (社会服务组织) and their ratings
+# --------------------------------------------------------------------------------------------------
+
+NO_PROVIDER_PERMISSION = "您无权登记或修改该地的社会服务组织"
+PROVIDER_STALE = "该服务组织已被他人修改，请查看最新内容后重试（您填写的内容已保留）"
+RATE_SIGN_IN = "请用居民账号登录后评价"
+RATED_THIS_MONTH = "您本月已评价过该服务组织，下月可再次评价"
+PROVIDER_LEVELS = (Level.COUNTY, Level.STREET, Level.COMMUNITY)
+SERVICES_MAX_LENGTH = 1000
+RATING_COMMENT_MAX_LENGTH = 500
+
+
+def _phone(errors: dict[str, str], value: str, *, required: bool) -> str:
+    """A phone as typed with a Chinese input method (full-width digits, spaces) made plain, and checked."""
+    phone = "".join(ascii_digits(value).split())
+    if not phone:
+        if required:
+            errors["phone"] = "请填写联系电话"
+    elif (message := phone_error(phone)) is not None:
+        errors["phone"] = message
+    return phone
+
+
+def _provider_values(errors: dict[str, str], *, name: str, kind: str, services: str, hours: str,
+                     address: str) -> dict:
+    values = {
+        "name": plain_text(errors, "name", name, label="名称", required=True, max_length=100, single_line=True),
+        "services": plain_text(errors, "services", services, label="服务内容", required=True,
+                               max_length=SERVICES_MAX_LENGTH),
+        "hours": plain_text(errors, "hours", hours, label="服务时间", required=True, max_length=100,
+                            single_line=True),
+        "address": plain_text(errors, "address", address, label="服务地址", max_length=200, single_line=True),
+        "kind": kind,
+    }
+    if kind not in Provider.Kind.values:
+        errors["kind"] = "请选择服务类别"
+    return values
+
+
+def _communities(errors: dict[str, str], region: Region, communities) -> list[Region]:
+    chosen = list(dict.fromkeys(communities or []))
+    if not chosen:
+        errors["communities"] = "请至少选择一个服务社区"
+    elif any(c.level != Level.COMMUNITY or c.archived_at is not None or not region.contains(c) for c in chosen):
+        errors["communities"] = f"服务社区须是{region.name}辖区内的社区"
+    return chosen
+
+
+def _name_taken(name: str, *, other_than: int | None = None) -> bool:
+    qs = Provider.objects.filter(name=name, archived_at__isnull=True)
+    return (qs.exclude(pk=other_than) if other_than else qs).exists()
+
+
+@transaction.atomic
+def provider_register(*, actor, name: str, kind: str, services: str, hours: str, phone: str, region: Region,
+                      communities: list[Region], address: str = "",
+                      organisation: Organisation | None = None) -> Provider:
+    """Register a social service organisation at `region` (county, street or community) for the
+    `communities` of that place it serves. The phone is stored encrypted; the audit row never holds it."""
+    if not can_manage_region(actor, region):
+        raise PermissionDenied(NO_PROVIDER_PERMISSION)
+    errors: dict[str, str] = {}
+    values = _provider_values(errors, name=name, kind=kind, services=services, hours=hours, address=address)
+    phone = _phone(errors, phone, required=True)
+    if region.level not in PROVIDER_LEVELS:
+        errors["region"] = "登记地须是县、街道或社区"
+    chosen = _communities(errors, region, communities)
+    if values["name"] and "name" not in errors and _name_taken(values["name"]):
+        errors["name"] = "该名称的服务组织已登记"
+    _check(errors)
+    provider = Provider.objects.create(**values, phone=phone, region=region, organisation=organisation,
+                                       registered_by=actor if actor.is_authenticated else None)
+    provider.communities.set(chosen)
+    audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=provider, changes={
+        **{field: [None, value] for field, value in values.items() if value}, "phone": [None, "***"],
+        "region": [None, region.code], "communities": [None, sorted(c.code for c in chosen)],
+    })
+    return provider
+
+
+@transaction.atomic
+def provider_update(*, actor, provider: Provider, expected_version: int, name: str, kind: str, services: str,
+                    hours: str, communities: list[Region], address: str = "", phone: str = "") -> Provider:
+    """Change a provider as two staff may at once: compare-and-swap on `version` (`StaleVersion` for the
+    one who read an older page). A blank `phone` keeps the stored one."""
+    provider = Provider.objects.select_related("region").get(pk=provider.pk)
+    if not can_manage_region(actor, provider.region):
+        raise PermissionDenied(NO_PROVIDER_PERMISSION)
+    errors: dict[str, str] = {}
+    if provider.archived_at is not None:
+        errors["name"] = "该服务组织已归档，不能修改"
+    values = _provider_values(errors, name=name, kind=kind, services=services, hours=hours, address=address)
+    phone = _phone(errors, phone, required=False)
+    chosen = _communities(errors, provider.region, communities)
+    if values["name"] and "name" not in errors and _name_taken(values["name"], other_than=provider.pk):
+        errors["name"] = "该名称的服务组织已登记"
+    _check(errors)
+    if phone:
+        values["phone"] = phone
+    names = sorted(values)
+    before = audit.snapshot(provider, names)
+    before_communities = sorted(provider.communities.values_list("code", flat=True))
+    if not Provider.objects.filter(pk=provider.pk, version=expected_version).update(
+            version=F("version") + 1, updated_at=timezone.now(), **values):
+        raise StaleRecord(PROVIDER_STALE)
+    provider.refresh_from_db()
+    provider.communities.set(chosen)
+    changes = audit.diff(before, audit.snapshot(provider, names))
+    if "phone" in changes:
+        changes["phone"] = ["***", "***"]
+    after_communities = sorted(c.code for c in chosen)
+    if after_communities != before_communities:
+        changes["communities"] = [before_communities, after_communities]
+    changes["version"] = [expected_version, provider.version]
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=provider, changes=changes)
+    return provider
+
+
+def provider_archive(*, actor, provider: Provider, reason: str = "") -> Provider:
+    """Retire a provider: it leaves the residents' list and the staff list, and stays in history."""
+    if not can_manage_region(actor, provider.region):
+        raise PermissionDenied(NO_PROVIDER_PERMISSION)
+    errors: dict[str, str] = {}
+    reason = plain_text(errors, "reason", reason, label="归档原因", max_length=200, single_line=True)
+    _check(errors)
+    return record_archive(provider, actor=actor, reason=reason)
+
+
+def _month_of(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def provider_rate(*, actor, provider: Provider, level: int, comment: str = "") -> ProviderRating:
+    """A resident's rating of a provider on the five national levels, with their own account and once a
+    calendar month per provider: a second rating in the month is refused, so repeating it counts nothing."""
+    if not (getattr(actor, "is_authenticated", False) and actor.role == Role.RESIDENT):
+        raise PermissionDenied(RATE_SIGN_IN)
+    errors: dict[str, str] = {}
+    if level not in Rating.Level.values:
+        errors["level"] = "请选择评价等级"
+    comment = plain_text(errors, "comment", comment, label="评价内容", max_length=RATING_COMMENT_MAX_LENGTH)
+    if provider.archived_at is not None:
+        errors["level"] = "该服务组织已停止服务，不能评价"
+    month = _month_of(timezone.now())
+    if "level" not in errors and ProviderRating.objects.filter(provider=provider, rater=actor, month=month).exists():
+        errors["level"] = RATED_THIS_MONTH
+    _check(errors)
+    try:
+        with transaction.atomic():
+            rating = ProviderRating.objects.create(provider=provider, rater=actor, month=month, level=level,
+                                                   comment=comment)
+            audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=rating,
+                         changes={"provider": [None, provider.pk], "level": [None, level]})
+    except IntegrityError as exc:  # the same resident's second request of the same moment
+        raise ValidationError({"level": [RATED_THIS_MONTH]}) from exc
+    return rating

@@ -19,13 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.roles import STAFF_ROLES
+from core.workflow import StaleRecord
 from organisations.models import Organisation
 from regions.models import Facility, Level
 from regions.permissions import can_manage_region
 from regions.selectors import regions_visible_to, sees_everything, subtree_q
 
 from . import selectors, services
-from .forms import ActionForm, ReplyForm, RequestForm
+from .forms import ActionForm, ProviderForm, ReplyForm, RequestForm
 from .models import ServiceRequest
 from .workflow import ACTION_LABELS, ACTIONS, StaleVersion, Status, StepNotAllowed
 
@@ -214,3 +215,129 @@ def rates(request: HttpRequest) -> HttpResponse:
     _staff(request.user)
     return render(request, "govservices/rates.html", {"rates": selectors.rating_rates(request.user),
                                                       "tiles": selectors.request_tiles(request.user)})
+
+
+# --------------------------------------------------------------------------------------------------
+# Social service organisations (社会服务组织)
+# --------------------------------------------------------------------------------------------------
+
+PROVIDER_PLACE_LEVELS = (Level.COUNTY, Level.STREET, Level.COMMUNITY)
+
+
+def _provider_choices(user, region=None) -> dict:
+    """Places a provider may be registered at (those the user manages), and the communities it may serve:
+    those of `region` when it is known (editing), else every community in the user's scope."""
+    visible = regions_visible_to(user).order_by("code")
+    communities = visible.filter(level=Level.COMMUNITY)
+    if region is not None:
+        communities = communities.filter(subtree_q(region))
+    places = [r for r in visible.filter(level__in=PROVIDER_PLACE_LEVELS) if can_manage_region(user, r)]
+    return {"places": places, "communities": communities}
+
+
+def _visible_provider(user, pk: int):
+    _staff(user)
+    found = selectors.providers_visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+@require_GET
+def provider_list(request: HttpRequest) -> HttpResponse:
+    """社会服务组织 registered in scope or serving a community in it, with their average rating."""
+    user = request.user
+    _staff(user)
+    page = Paginator(selectors.providers_visible_to(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "govservices/providers.html", {"page": page, "can_register": can_manage_region(user, None)})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def provider_new(request: HttpRequest) -> HttpResponse:
+    """Register a provider at a place the user manages, for the communities it serves."""
+    user = request.user
+    if not can_manage_region(user, None):
+        raise Http404
+    choices = _provider_choices(user)
+    form = ProviderForm(request.POST or None, **choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            provider = services.provider_register(
+                actor=user, name=data["name"], kind=data["kind"], services=data["services"], hours=data["hours"],
+                phone=data["phone"], address=data["address"], region=data["region"],
+                communities=data["communities"])
+        except PermissionDenied:
+            form.add_error("region", services.NO_PROVIDER_PERMISSION)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"已登记：{provider.name}。")
+            return redirect("services:provider", pk=provider.pk)
+    return render(request, "govservices/provider_new.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+def _provider_initial(provider) -> dict:
+    return {"version": provider.version, "name": provider.name, "kind": provider.kind, "services": provider.services,
+            "hours": provider.hours, "address": provider.address,
+            "communities": [str(pk) for pk in provider.communities.values_list("pk", flat=True)]}
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A provider's page; staff who manage the place it is registered at change it here (PRG on success)."""
+    user = request.user
+    provider = _visible_provider(user, pk)
+    may_edit = can_manage_region(user, provider.region)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied(services.NO_PROVIDER_PERMISSION)
+    choices = _provider_choices(user, provider.region)
+    form = None
+    alert = ""
+    status = 200
+    if may_edit:
+        form = ProviderForm(request.POST or None, initial=_provider_initial(provider), editing=True, **choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.provider_update(
+                actor=user, provider=provider, expected_version=data["version"], name=data["name"],
+                kind=data["kind"], services=data["services"], hours=data["hours"], phone=data["phone"],
+                address=data["address"], communities=data["communities"])
+        except StaleRecord as exc:
+            alert, status = str(exc), 409
+            fresh = _visible_provider(user, pk)
+            typed = {**form.typed_values(), "version": fresh.version}
+            form = ProviderForm(initial=typed, editing=True, **choices)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("services:provider", pk=pk)
+    if form is not None and form.errors:
+        status = 400
+    return render(request, "govservices/provider.html", {
+        "provider": provider, "form": form, "may_edit": may_edit, "alert": alert,
+        "communities": provider.communities.order_by("code")}, status=status)
+
+
+@login_required
+@require_POST
+def provider_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retire a provider: it leaves the lists and stays in history."""
+    user = request.user
+    provider = _visible_provider(user, pk)
+    try:
+        services.provider_archive(actor=user, provider=provider, reason=(request.POST.get("reason") or "")[:200])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("services:provider", pk=pk)
+    messages.success(request, f"已归档：{provider.name}。")
+    return redirect("services:providers")

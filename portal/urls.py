@@ -23,5 +23,7 @@ urlpatterns = [
     path("services/", service_views.service_items, name="service_items"),
     path("services/items/<slug:code>/", service_views.service_item, name="service_item"),
     path("services/items/<slug:code>/notice/", service_views.service_notice, name="service_notice"),
+    path("services/providers/", service_views.providers, name="providers"),
+    path("services/providers/<int:pk>/", service_views.provider, name="provider"),
     path("services/requests/<slug:code>/", service_views.service_request, name="service_request"),
 ]

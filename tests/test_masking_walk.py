@@ -30,6 +30,8 @@ from cases.models import Case, Channel, Kind
 from consultations import services as consultation_services
 from consultations.models import Comment
 from core.validators import id_number_check_char
+from govservices import services as service_services
+from govservices.models import Provider
 from govservices.tests import factories as service_factories
 from halls import services as hall_services
 from halls.models import Room
@@ -47,6 +49,9 @@ from tests.urlwalk import Route, routes
 MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE = "13755508642", "13655507531", "15955509753", "18955504286"
 COMMENT_PHONE = "13355506427"  # a resident's, left with a comment on a consultation
 BOOKING_PHONE, PARTY_PHONE = "13255503197", "15155508264"  # a room booking's contact, a mediation party's
+# A social service organisation's phone: masked everywhere, and on the public list masked as 138****1234 on
+# purpose (a resident checks a number they were given), so only the whole number is searched for.
+PROVIDER_PHONE = "13855507319"
 MEMBER_ADDRESS = "东街幸福小区七号楼三单元五零二室"
 PERSON_ADDRESS = "东街和平巷十八号院二排九号"
 DIFFICULTY_ADDRESS = "东街光明里四号楼一单元六零一室"
@@ -66,7 +71,7 @@ ADDRESSES = (MEMBER_ADDRESS, PERSON_ADDRESS, DIFFICULTY_ADDRESS)
 def plain_values() -> list[str]:
     """What must never show to anyone who has not revealed it: each value whole, and each address's tail
     (the part its mask hides)."""
-    return [*PHONES, *IDS, *ADDRESSES, *(address[6:] for address in ADDRESSES)]
+    return [*PHONES, PROVIDER_PHONE, *IDS, *ADDRESSES, *(address[6:] for address in ADDRESSES)]
 
 
 def public_values() -> list[str]:
@@ -166,6 +171,9 @@ def objects(tree, users) -> Objects:
     o.service_item = service_factories.item(users["county"])
     o.service_request = service_factories.finished(
         staff, service_factories.taken(staff, o.service_item, tree.east, name="李秀兰"), rating=service_factories.BAD)
+    # A social service organisation serving the community, rated by the resident.
+    o.provider = service_factories.provider(staff, tree.east, [tree.east], phone=PROVIDER_PHONE)
+    service_services.provider_rate(actor=users["resident"], provider=o.provider, level=5)
     # An admitted county task whose legal basis carries a phone typed by its filer.
     o.task, _ = task_services.task_request_file(
         actor=users["county"], region=tree.county, department=tree.department,
@@ -227,6 +235,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("consultations/", "comment_pk", [o.comment.pk]),  # POST only
         ("consultations/", "move", ["hide"]),  # POST only
         ("public/consultations/", "pk", [o.consultation.pk]),
+        ("services/providers/", "pk", [o.provider.pk]),
+        ("public/services/providers/", "pk", [o.provider.pk]),
         ("services/follow-ups/", "pk", [o.service_request.rating.follow_up.pk]),  # POST only
         ("services/", "pk", [o.service_request.pk]),
         ("services/", "action", ["deliver"]),  # POST only: a GET answers 405
@@ -349,7 +359,9 @@ def test_the_walk_reaches_detail_pages_exports_and_api_records(objects):
                      "/reports/dashboard/export/", f"/open311/v2/requests/{o.case.pk}.xml", "/public/",
                      f"/public/meetings/{o.public_meeting.pk}/", f"/public/disclosures/{o.disclosure.pk}/poster/",
                      f"/public/consultations/{o.consultation.pk}/", f"/consultations/{o.consultation.pk}/",
-                     f"/api/v1/consultations/{o.consultation.pk}"):
+                     f"/api/v1/consultations/{o.consultation.pk}", f"/services/providers/{o.provider.pk}/",
+                     f"/public/services/providers/{o.provider.pk}/", "/public/services/providers/",
+                     "/api/v1/service-providers"):
         assert expected in urls
 
 
@@ -362,6 +374,7 @@ def test_the_values_are_really_stored_and_masking_is_what_hides_them(objects):
     assert Case.objects.get(pk=o.difficulty.pk).address == DIFFICULTY_ADDRESS
     assert Case.objects.get(pk=o.case.pk).contact_phone == CASE_PHONE
     assert Comment.objects.get(pk=o.comment.pk).phone == COMMENT_PHONE
+    assert Provider.objects.get(pk=o.provider.pk).phone == PROVIDER_PHONE
 
 
 @pytest.mark.parametrize("role", ROLES)

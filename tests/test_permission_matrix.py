@@ -302,9 +302,15 @@ class World:
         north = service_factories.taken(admin, item, tree.north)
         rated = service_factories.finished(admin, service_factories.taken(admin, item, tree.east),
                                            rating=service_factories.BAD)
+        # A social service organisation registered at the east community, and one in the other street.
+        provider_east = service_factories.provider(admin, tree.east, [tree.east])
+        provider_north = service_factories.provider(admin, tree.north, [tree.north], name="北关明理法律咨询服务中心",
+                                                    kind="legal")
         return {"item_code": item.code, "request_east": east.pk, "request_north": north.pk,
                 "version_request_east": east.version, "version_request_north": north.version,
-                "request_code": rated.tracking_code, "follow_up_east": rated.rating.follow_up.pk}
+                "request_code": rated.tracking_code, "follow_up_east": rated.rating.follow_up.pk,
+                "provider_east": provider_east.pk, "provider_north": provider_north.pk,
+                "version_provider_east": provider_east.version}
 
     @staticmethod
     def _tasks(tree, users) -> dict[str, object]:

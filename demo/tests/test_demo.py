@@ -21,6 +21,8 @@ from core.models import AuditEvent
 from core.validators import id_number_error
 from demo.cases import KEY_PREFIX
 from demo.cases import load as load_demo_cases
+from demo.county import SOCIAL_ORGANISATIONS
+from govservices.models import Provider, ProviderRating
 from organisations.models import Organisation, Pact, PartyMember, Person, Position
 from organisations.selectors import cross_appointments
 from regions.models import Facility, Region
@@ -55,7 +57,7 @@ ARTICLE_FIGURES = {
 DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 120, "matters_decided": 3, "joint_council_quarters_missed": 1,
                 "consultations_held": 1, "opinions_adopted": 2}
 COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
-                  CaseEvent, Assignment, Rating, Whistle)
+                  CaseEvent, Assignment, Rating, Whistle, Provider, ProviderRating)
 
 
 # The demo county takes about two minutes to load: every test of this module runs on one worker (conftest
@@ -334,3 +336,13 @@ def test_the_figures_endpoint_gives_the_demo_year_and_a_recount_of_the_records_g
         "opinions_adopted": Opinion.objects.filter(outcome=Opinion.Outcome.ADOPTED).count(),
     }
     assert recount == {key: DEMO_FIGURES[key] for key in recount}
+
+
+def test_the_five_social_organisations_serve_their_communities_and_three_are_rated(demo, db):
+    providers = {p.name: p for p in Provider.objects.prefetch_related("communities")}
+    assert set(providers) == {name for name, _ in SOCIAL_ORGANISATIONS}
+    assert all(p.organisation is not None and p.organisation.name == p.name for p in providers.values())
+    assert providers["乾县明理法律咨询服务中心"].communities.count() == 8
+    assert {c.name for c in providers["乾县乐龄居家养老服务中心"].communities.all()} == {"西街社区", "北关社区"}
+    assert sorted(ProviderRating.objects.values_list("level", flat=True)) == [2, 4, 5]
+    assert all(len(p.phone) == 12 for p in providers.values())  # 029-3551260x, stored encrypted

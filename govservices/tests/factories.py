@@ -53,3 +53,14 @@ def finished(actor, request: ServiceRequest, *, rating: int | None = None, comme
 
 
 BAD = Rating.Level.DISSATISFIED
+
+
+PROVIDER_PHONE = "13855507319"
+
+
+def provider(actor, region, communities, *, name: str = "东街阳光家政服务中心", phone: str = PROVIDER_PHONE,
+             kind: str = "housekeeping"):
+    """A social service organisation registered by `actor` at `region`, serving `communities`."""
+    return services.provider_register(actor=actor, name=name, kind=kind, services="上门保洁、月嫂、钟点工",
+                                      hours="每日 8:00-20:00", phone=phone, address="东街文化路 12 号",
+                                      region=region, communities=communities)
