@@ -134,6 +134,79 @@ def volunteer_figures(region: Region) -> dict[str, int]:
     return {"red_scarf_volunteer_services": red_scarf_volunteer_services(region), "deeds_done": deeds_done(region)}
 
 
+@dataclass(frozen=True)
+class UnitRegistration:
+    """A party unit's 双报到 as of a day: its members, and how many have registered at a community."""
+
+    unit_id: int
+    name: str
+    members: int
+    registered: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.registered * 100 / self.members, 1) if self.members else None
+
+
+@dataclass(frozen=True)
+class RegionVolunteering:
+    """What a region's dashboard shows of volunteering over a period, every number counted from records."""
+
+    credited_minutes: int
+    confirmed_signups: int
+    posts: int
+    posts_full: int
+    places: int
+    places_held: int
+    wishes_posted: int
+    wishes_claimed: int
+    wishes_fulfilled: int
+    units: list[UnitRegistration]
+
+    @property
+    def hours(self) -> float:
+        return round(self.credited_minutes / 60, 1)
+
+
+def region_volunteering(region: Region, start: dt.date, end: dt.date, *,
+                        now: dt.datetime | None = None) -> RegionVolunteering:
+    """Volunteering in `region`'s subtree from `start` up to (not including) `end`: hours the organisers
+    confirmed for activities held then, wishes posted, claimed and fulfilled then, and, as of the
+    period's end (or `now` if earlier), the places of posts held and each unit's 双报到 rate. A unit
+    counts for the region where it is placed, like on its own page."""
+    t0, t1 = _moment(start), _moment(end)
+    at = min(t1, now or timezone.now())
+    signups = SignUp.objects.filter(
+        subtree_q(region, "activity__community__"), activity__archived_at__isnull=True,
+        activity__starts_at__gte=t0, activity__starts_at__lt=t1, status=SignUpStatus.CONFIRMED,
+    ).aggregate(minutes=Sum("credited_minutes"), count=Count("id"))
+    held = Q(claims__claimed_at__lt=at) & (Q(claims__ended_at__isnull=True) | Q(claims__ended_at__gte=at))
+    posts = list(Post.objects.active().filter(subtree_q(region, "region__"), created_at__lt=at).annotate(
+        held=Count("claims", filter=held)).values_list("head_count", "held"))
+    wishes = Wish.objects.active().filter(subtree_q(region, "community__")).aggregate(
+        posted=Count("id", filter=Q(created_at__gte=t0, created_at__lt=t1)),
+        claimed=Count("id", filter=Q(claimed_at__gte=t0, claimed_at__lt=t1)),
+        fulfilled=Count("id", filter=Q(status__in=WISH_FULFILLED, fulfilled_at__gte=t0, fulfilled_at__lt=t1)),
+    )
+    registered = Q(registered_community__isnull=False) & (
+        Q(registered_on__isnull=True) | Q(registered_on__lt=timezone.localdate(at) + dt.timedelta(days=1)))
+    units = [
+        UnitRegistration(unit_id=row["branch_id"], name=row["branch__name"], members=row["members"],
+                         registered=row["registered"])
+        for row in PartyMember.objects.active().filter(
+            subtree_q(region, "branch__region__"), branch__archived_at__isnull=True).values(
+            "branch_id", "branch__name").annotate(members=Count("id"), registered=Count("id", filter=registered))
+    ]
+    # The units furthest behind first, where the community's calls are needed.
+    units.sort(key=lambda u: (u.registered / u.members, u.name, u.unit_id))
+    return RegionVolunteering(
+        credited_minutes=int(signups["minutes"] or 0), confirmed_signups=signups["count"], posts=len(posts),
+        posts_full=sum(1 for head_count, n in posts if n >= head_count), places=sum(h for h, _ in posts),
+        places_held=sum(min(n, h) for h, n in posts), wishes_posted=wishes["posted"],
+        wishes_claimed=wishes["claimed"], wishes_fulfilled=wishes["fulfilled"], units=units,
+    )
+
+
 @dataclass
 class MemberRecord:
     """One member's record over a period: what the unit reads and the certificate prints."""
