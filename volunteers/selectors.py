@@ -26,6 +26,9 @@ from .points import POINTS_PER_DEED, POINTS_PER_HOUR, points_for
 from .services import member_of
 from .workflow import WISH_FULFILLED, ActivityStatus, RegistrationStatus, SignUpStatus, WishStatus
 
+# How many members a ranking lists.
+RANKING_LENGTH = 20
+
 # Who reads volunteering records by region: region staff and members (their community). Department
 # handlers read their own members' records through the unit's page, not the communities' lists.
 _REGION_READERS = frozenset({*REGION_STAFF_ROLES, Role.PARTY_MEMBER})
@@ -338,11 +341,62 @@ def service_record_member(user, member_id: int) -> PartyMember | None:
     return party_members_visible_to(user).filter(pk=member_id).first()
 
 
-def ranking(members: QuerySet[PartyMember], year: int, limit: int = 20) -> list[MemberRecord]:
-    """The members' records of `year`, most points first."""
-    records = member_records(list(members.select_related("person", "branch")), dt.date(year, 1, 1),
-                             dt.date(year + 1, 1, 1))
+def _ranked(records: list[MemberRecord], limit: int) -> list[MemberRecord]:
     return sorted((r for r in records if r.has_record), key=lambda r: (-r.points, r.member.pk))[:limit]
+
+
+def _year_records(members: QuerySet[PartyMember], year: int) -> list[MemberRecord]:
+    return member_records(list(members.select_related("person", "branch", "registered_community")),
+                          dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+
+
+def ranking(members: QuerySet[PartyMember], year: int, limit: int = RANKING_LENGTH) -> list[MemberRecord]:
+    """The members' records of `year`, most points first (members without a record left out)."""
+    return _ranked(_year_records(members, year), limit)
+
+
+def unit_ranking(unit: Organisation, year: int, limit: int = RANKING_LENGTH) -> list[MemberRecord]:
+    """The ranking of `year` among the members of `unit` (the party unit where they work)."""
+    return ranking(PartyMember.objects.active().filter(branch=unit), year, limit)
+
+
+@dataclass(frozen=True)
+class CommunityRanking:
+    """The ranking of the members registered (双报到) at one community."""
+
+    community: Region
+    records: list[MemberRecord]
+
+
+@dataclass(frozen=True)
+class Rankings:
+    """A year's points ranking over a scope: of all its members, and of each community's."""
+
+    overall: list[MemberRecord]
+    communities: list[CommunityRanking]
+
+    @property
+    def several(self) -> bool:
+        """Whether the scope spans several communities, so the ranking over them all says more."""
+        return len(self.communities) > 1
+
+
+def rankings(members: QuerySet[PartyMember], year: int, limit: int = RANKING_LENGTH) -> Rankings:
+    """`members`' records of `year` counted once, ranked over them all and within each community where
+    they registered (a member not yet registered is ranked only over them all); communities in code order,
+    only those where someone has a record."""
+    records = _year_records(members, year)
+    by_community: dict[int, list[MemberRecord]] = {}
+    for record in records:
+        if record.member.registered_community_id:
+            by_community.setdefault(record.member.registered_community_id, []).append(record)
+    communities = []
+    for grouped in by_community.values():
+        ranked = _ranked(grouped, limit)
+        if ranked:
+            communities.append(CommunityRanking(community=grouped[0].member.registered_community, records=ranked))
+    communities.sort(key=lambda c: c.community.code)
+    return Rankings(overall=_ranked(records, limit), communities=communities)
 
 
 def empty_posts(posts: QuerySet[Post]) -> QuerySet[Post]:
