@@ -1,9 +1,10 @@
 """The 数据看板: every figure a region's dashboard shows, read with the same selectors as the API.
 
 The key rates come from reports/kpis.py (`region_kpis`, `department_table`), the 三联三沉 figures from
-reports/selectors.py (`figures_for`); the case counts (categories, hot spots, overdue cases) are plain
-aggregates over the region's subtree. One call returns plain data: the page renders it as charts and
-tables, the JSON endpoint hands it to the 数据大屏, and the .xlsx export writes it out sheet by sheet.
+reports/selectors.py (`figures_for`), volunteering and 双报到 from volunteers/selectors.py
+(`region_volunteering`); the case counts (categories, hot spots, overdue cases) are plain aggregates
+over the region's subtree. One call returns plain data: the page renders it as charts and tables,
+the JSON endpoint hands it to the 数据大屏, and the .xlsx export writes it out sheet by sheet.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cases.models import Case
 from cases.workflow import OPEN_STATUSES
 from regions.models import CODE_LENGTHS, LEVEL_ORDER, Region
 from regions.selectors import subtree_q
+from volunteers.selectors import region_volunteering
 
 from . import periods
 from .figures import FIGURES
@@ -245,6 +247,22 @@ def league_table(region: Region, period: Period, *, now: dt.datetime | None = No
     return rows
 
 
+def volunteering(region: Region, period: Period, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """红领巾 volunteering and 双报到 in the region over the period (volunteers.selectors): hours the
+    organisers confirmed, posts and places held at the period's end, wishes posted, claimed and
+    fulfilled, and each unit's registration rate."""
+    counted = region_volunteering(region, period.start, period.end + dt.timedelta(days=1), now=now)
+    return {
+        "hours": counted.hours, "confirmed_signups": counted.confirmed_signups,
+        "posts": counted.posts, "posts_full": counted.posts_full,
+        "places": counted.places, "places_held": counted.places_held,
+        "wishes_posted": counted.wishes_posted, "wishes_claimed": counted.wishes_claimed,
+        "wishes_fulfilled": counted.wishes_fulfilled,
+        "units": [{"id": u.unit_id, "name": u.name, "members": u.members, "registered": u.registered,
+                   "rate": u.rate} for u in counted.units],
+    }
+
+
 def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = None,
                   day: dt.date | None = None) -> Dashboard:
     """Everything the dashboard of `region` shows for `period`.
@@ -272,6 +290,7 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
         "hot_spots": hot_spots(region, period, now=now, cells=cells),
         "overdue": overdue_cases(region, now=now),
         "joint_councils_missed": joint_councils_missed(region, day=figure_day),
+        "volunteers": volunteering(region, period, now=now),
         "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "mechanism": f.mechanism,
                      "value": values[f.key]} for f in FIGURES],
     }

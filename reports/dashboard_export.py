@@ -66,6 +66,31 @@ def _figures(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
             [[f["mechanism"], f["label"], f["value"], f["unit"]] for f in board.data["figures"]])
 
 
+# What the volunteering table shows, in order: (label, unit, how the value is read from the section).
+VOLUNTEER_ROWS: tuple[tuple[str, str, Callable[[dict[str, Any]], Any]], ...] = (
+    ("确认志愿服务时长", "小时", lambda v: v["hours"]),
+    ("确认服务人次", "人次", lambda v: v["confirmed_signups"]),
+    ("公益岗位在岗人数（期末）", "人", lambda v: v["places_held"]),
+    ("公益岗位设岗人数", "人", lambda v: v["places"]),
+    ("满员的公益岗位", "个", lambda v: v["posts_full"]),
+    ("公益岗位", "个", lambda v: v["posts"]),
+    ("登记微心愿", "个", lambda v: v["wishes_posted"]),
+    ("认领微心愿", "个", lambda v: v["wishes_claimed"]),
+    ("完成微心愿", "个", lambda v: v["wishes_fulfilled"]),
+)
+
+
+def _volunteers(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    section = board.data["volunteers"]
+    return ["指标", "数值", "单位"], [[label, read(section), unit] for label, unit, read in VOLUNTEER_ROWS]
+
+
+def _volunteer_units(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return (["党组织", "党员人数", "已报到", "报到率（%）"],
+            [[u["name"], u["members"], u["registered"], _blank(u["rate"])]
+             for u in board.data["volunteers"]["units"]])
+
+
 SECTIONS: dict[str, tuple[str, Callable[[Dashboard], tuple[list[str], list[list[Any]]]]]] = {
     "rates": ("核心指标", _rates),
     "trend": ("月度趋势", _trend),
@@ -74,6 +99,8 @@ SECTIONS: dict[str, tuple[str, Callable[[Dashboard], tuple[list[str], list[list[
     "hot_spots": ("热点分布", _hot_spots),
     "overdue": ("超期事项", _overdue),
     "joint_councils": ("党建联席会议超期未开", _councils),
+    "volunteers": ("红领巾志愿服务", _volunteers),
+    "volunteer_units": ("各单位党员双报到", _volunteer_units),
     "figures": ("三联三沉数据", _figures),
 }
 

@@ -45,6 +45,7 @@ from tasks import services as task_services
 from tasks.models import TaskCategory
 from tests.case_world import CaseWorld
 from tests.urlwalk import Route, routes
+from volunteers import services as volunteer_services
 
 MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE = "13755508642", "13655507531", "15955509753", "18955504286"
 COMMENT_PHONE = "13355506427"  # a resident's, left with a comment on a consultation
@@ -167,6 +168,10 @@ def objects(tree, users) -> Objects:
         consultation=o.consultation, text=f"建议增加休息区，联系我 {COMMENT_PHONE}", display_name="孙立新",
         phone=COMMENT_PHONE)
     _halls(o, staff)
+    # A micro-wish published with her phone typed into its title and its text.
+    wish = volunteer_services.wish_post(actor=users["resident"], community=tree.east,
+                                        title=f"修轮椅 {PERSON_PHONE}", text=f"请打 {PERSON_PHONE}")
+    volunteer_services.wish_transition(actor=staff, wish=wish, action="publish", expected_version=wish.version)
     # A service item and a request taken at a window, finished and rated 不满意 (its follow-up open).
     o.service_item = service_factories.item(users["county"])
     o.service_request = service_factories.finished(

@@ -201,7 +201,7 @@ class WishIn(Schema):
 
 
 def _wish_out(wish: Wish) -> dict:
-    return {"id": wish.pk, "community": region_ref(wish.community), "title": wish.title,
+    return {"id": wish.pk, "community": region_ref(wish.community), "title": wish.shown_title,
             "text": wish.published_text or mask_text(wish.text), "status": wish.status,
             "claimed_by": wish.claimed_by_id, "version": wish.version}
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import ArchivableModel
+from core.pii import mask_text
 from organisations.models import PartyMember
 from regions.models import Region
 
@@ -228,7 +229,8 @@ class Wish(ArchivableModel):
     community = models.ForeignKey(Region, verbose_name="社区", on_delete=models.PROTECT, related_name="wishes")
     title = models.CharField("心愿", max_length=100)
     text = models.TextField("心愿内容")
-    # What members read: the text with phone and ID numbers masked, made when staff publish it.
+    # What members read: the title and text with phone and ID numbers masked, made when staff publish it.
+    published_title = models.CharField("公开心愿", max_length=100, blank=True)
     published_text = models.TextField("公开内容", blank=True)
     resident_name = models.CharField("许愿居民", max_length=50)
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
@@ -249,4 +251,9 @@ class Wish(ArchivableModel):
         indexes = [models.Index(fields=["community", "status"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title as every page and the API show it: people write phone numbers into it too."""
+        return self.published_title or mask_text(self.title)

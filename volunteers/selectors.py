@@ -26,6 +26,9 @@ from .points import POINTS_PER_DEED, POINTS_PER_HOUR, points_for
 from .services import member_of
 from .workflow import WISH_FULFILLED, ActivityStatus, RegistrationStatus, SignUpStatus, WishStatus
 
+# How many members a ranking lists.
+RANKING_LENGTH = 20
+
 # Who reads volunteering records by region: region staff and members (their community). Department
 # handlers read their own members' records through the unit's page, not the communities' lists.
 _REGION_READERS = frozenset({*REGION_STAFF_ROLES, Role.PARTY_MEMBER})
@@ -132,6 +135,79 @@ def red_scarf_volunteer_services(region: Region) -> int:
 
 def volunteer_figures(region: Region) -> dict[str, int]:
     return {"red_scarf_volunteer_services": red_scarf_volunteer_services(region), "deeds_done": deeds_done(region)}
+
+
+@dataclass(frozen=True)
+class UnitRegistration:
+    """A party unit's 双报到 as of a day: its members, and how many have registered at a community."""
+
+    unit_id: int
+    name: str
+    members: int
+    registered: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.registered * 100 / self.members, 1) if self.members else None
+
+
+@dataclass(frozen=True)
+class RegionVolunteering:
+    """What a region's dashboard shows of volunteering over a period, every number counted from records."""
+
+    credited_minutes: int
+    confirmed_signups: int
+    posts: int
+    posts_full: int
+    places: int
+    places_held: int
+    wishes_posted: int
+    wishes_claimed: int
+    wishes_fulfilled: int
+    units: list[UnitRegistration]
+
+    @property
+    def hours(self) -> float:
+        return round(self.credited_minutes / 60, 1)
+
+
+def region_volunteering(region: Region, start: dt.date, end: dt.date, *,
+                        now: dt.datetime | None = None) -> RegionVolunteering:
+    """Volunteering in `region`'s subtree from `start` up to (not including) `end`: hours the organisers
+    confirmed for activities held then, wishes posted, claimed and fulfilled then, and, as of the
+    period's end (or `now` if earlier), the places of posts held and each unit's 双报到 rate. A unit
+    counts for the region where it is placed, like on its own page."""
+    t0, t1 = _moment(start), _moment(end)
+    at = min(t1, now or timezone.now())
+    signups = SignUp.objects.filter(
+        subtree_q(region, "activity__community__"), activity__archived_at__isnull=True,
+        activity__starts_at__gte=t0, activity__starts_at__lt=t1, status=SignUpStatus.CONFIRMED,
+    ).aggregate(minutes=Sum("credited_minutes"), count=Count("id"))
+    held = Q(claims__claimed_at__lt=at) & (Q(claims__ended_at__isnull=True) | Q(claims__ended_at__gte=at))
+    posts = list(Post.objects.active().filter(subtree_q(region, "region__"), created_at__lt=at).annotate(
+        held=Count("claims", filter=held)).values_list("head_count", "held"))
+    wishes = Wish.objects.active().filter(subtree_q(region, "community__")).aggregate(
+        posted=Count("id", filter=Q(created_at__gte=t0, created_at__lt=t1)),
+        claimed=Count("id", filter=Q(claimed_at__gte=t0, claimed_at__lt=t1)),
+        fulfilled=Count("id", filter=Q(status__in=WISH_FULFILLED, fulfilled_at__gte=t0, fulfilled_at__lt=t1)),
+    )
+    registered = Q(registered_community__isnull=False) & (
+        Q(registered_on__isnull=True) | Q(registered_on__lt=timezone.localdate(at) + dt.timedelta(days=1)))
+    units = [
+        UnitRegistration(unit_id=row["branch_id"], name=row["branch__name"], members=row["members"],
+                         registered=row["registered"])
+        for row in PartyMember.objects.active().filter(
+            subtree_q(region, "branch__region__"), branch__archived_at__isnull=True).values(
+            "branch_id", "branch__name").annotate(members=Count("id"), registered=Count("id", filter=registered))
+    ]
+    # The units furthest behind first, where the community's calls are needed.
+    units.sort(key=lambda u: (u.registered / u.members, u.name, u.unit_id))
+    return RegionVolunteering(
+        credited_minutes=int(signups["minutes"] or 0), confirmed_signups=signups["count"], posts=len(posts),
+        posts_full=sum(1 for head_count, n in posts if n >= head_count), places=sum(h for h, _ in posts),
+        places_held=sum(min(n, h) for h, n in posts), wishes_posted=wishes["posted"],
+        wishes_claimed=wishes["claimed"], wishes_fulfilled=wishes["fulfilled"], units=units,
+    )
 
 
 @dataclass
@@ -265,11 +341,62 @@ def service_record_member(user, member_id: int) -> PartyMember | None:
     return party_members_visible_to(user).filter(pk=member_id).first()
 
 
-def ranking(members: QuerySet[PartyMember], year: int, limit: int = 20) -> list[MemberRecord]:
-    """The members' records of `year`, most points first."""
-    records = member_records(list(members.select_related("person", "branch")), dt.date(year, 1, 1),
-                             dt.date(year + 1, 1, 1))
+def _ranked(records: list[MemberRecord], limit: int) -> list[MemberRecord]:
     return sorted((r for r in records if r.has_record), key=lambda r: (-r.points, r.member.pk))[:limit]
+
+
+def _year_records(members: QuerySet[PartyMember], year: int) -> list[MemberRecord]:
+    return member_records(list(members.select_related("person", "branch", "registered_community")),
+                          dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+
+
+def ranking(members: QuerySet[PartyMember], year: int, limit: int = RANKING_LENGTH) -> list[MemberRecord]:
+    """The members' records of `year`, most points first (members without a record left out)."""
+    return _ranked(_year_records(members, year), limit)
+
+
+def unit_ranking(unit: Organisation, year: int, limit: int = RANKING_LENGTH) -> list[MemberRecord]:
+    """The ranking of `year` among the members of `unit` (the party unit where they work)."""
+    return ranking(PartyMember.objects.active().filter(branch=unit), year, limit)
+
+
+@dataclass(frozen=True)
+class CommunityRanking:
+    """The ranking of the members registered (双报到) at one community."""
+
+    community: Region
+    records: list[MemberRecord]
+
+
+@dataclass(frozen=True)
+class Rankings:
+    """A year's points ranking over a scope: of all its members, and of each community's."""
+
+    overall: list[MemberRecord]
+    communities: list[CommunityRanking]
+
+    @property
+    def several(self) -> bool:
+        """Whether the scope spans several communities, so the ranking over them all says more."""
+        return len(self.communities) > 1
+
+
+def rankings(members: QuerySet[PartyMember], year: int, limit: int = RANKING_LENGTH) -> Rankings:
+    """`members`' records of `year` counted once, ranked over them all and within each community where
+    they registered (a member not yet registered is ranked only over them all); communities in code order,
+    only those where someone has a record."""
+    records = _year_records(members, year)
+    by_community: dict[int, list[MemberRecord]] = {}
+    for record in records:
+        if record.member.registered_community_id:
+            by_community.setdefault(record.member.registered_community_id, []).append(record)
+    communities = []
+    for grouped in by_community.values():
+        ranked = _ranked(grouped, limit)
+        if ranked:
+            communities.append(CommunityRanking(community=grouped[0].member.registered_community, records=ranked))
+    communities.sort(key=lambda c: c.community.code)
+    return Rankings(overall=_ranked(records, limit), communities=communities)
 
 
 def empty_posts(posts: QuerySet[Post]) -> QuerySet[Post]:

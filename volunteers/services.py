@@ -464,7 +464,7 @@ def wish_post(*, actor, community: Region, title: str, text: str, resident_name:
     _check(errors)
     wish = Wish.objects.create(community=community, title=title, text=text, resident_name=resident_name,
                                posted_by=actor)
-    _audit(actor, wish, AuditEvent.Action.CREATE, {"community": community, "title": title})
+    _audit(actor, wish, AuditEvent.Action.CREATE, {"community": community, "title": mask_text(title)})
     return wish
 
 
@@ -512,7 +512,7 @@ def _wish_move(*, actor, wish: Wish, action: str, expected_version: int, proof: 
     now = timezone.now()
     values: dict[str, Any] = {"status": step.target}
     if action == "publish":
-        values["published_text"] = mask_text(wish.text)
+        values.update(published_title=mask_text(wish.title), published_text=mask_text(wish.text))
     elif action == "claim":
         values.update(claimed_by=member, claimed_at=now)
     elif action == "fulfil":

@@ -111,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "activities": selectors.activities_visible_to(user)[:20],
         "wishes_to_check": selectors.wishes_visible_to(user).filter(status="posted")[:50],
         "units": selectors.units_visible_to(user)[:100],
-        "ranking": selectors.ranking(members, year), "year": year, "rule": selectors.POINTS_RULE,
+        "rankings": selectors.rankings(members, year), "year": year, "rule": selectors.POINTS_RULE,
     })
 
 
@@ -456,7 +456,10 @@ def _unit_quarter(request: HttpRequest, pk: int):
 @require_GET
 def unit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _unit_quarter(request, pk)
-    return render(request, "volunteers/unit.html", {"report": report, "quarters": (1, 2, 3, 4)})
+    return render(request, "volunteers/unit.html", {
+        "report": report, "quarters": (1, 2, 3, 4), "rule": selectors.POINTS_RULE,
+        "ranking": selectors.unit_ranking(report.unit, report.year),
+    })
 
 
 @login_required

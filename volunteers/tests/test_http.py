@@ -144,6 +144,31 @@ def test_a_wish_is_posted_through_the_api_and_listed_masked(api, vol):
     assert refused.status_code == 403
 
 
+def test_a_phone_or_id_number_in_a_wishs_title_is_masked_on_the_api_and_on_every_page(api, vol):
+    phone, id_number = "13912345678", "610424199001011234"
+    posted = post_json(api, "resident", "/api/v1/wishes", {
+        "community": vol.tree.east.code, "title": f"修自行车请打{phone}", "text": f"身份证{id_number}"})
+    assert posted.status_code == 201 and posted.json()["title"] == "修自行车请打139****5678"
+    wish = Wish.objects.get(pk=posted.json()["id"])
+    client = api.client
+    client.force_login(vol.staff)
+    for url in ("/volunteers/", "/volunteers/wishes/"):
+        body = client.get(url).content.decode()
+        assert "修自行车请打139****5678" in body and phone not in body
+    assert client.post(f"/volunteers/wishes/{wish.pk}/publish/", {"version": "1"}).status_code == 302
+    wish.refresh_from_db()
+    assert wish.title == f"修自行车请打{phone}", "the resident's words are kept; only what others read is masked"
+    listed = api.ok("member", "/api/v1/wishes")["items"]
+    assert [(w["title"], w["text"]) for w in listed] == [("修自行车请打139****5678", "身份证610424********1234")]
+    client.force_login(vol.member_user)
+    for url in ("/volunteers/", "/volunteers/wishes/"):
+        body = client.get(url).content.decode()
+        assert "修自行车请打139****5678" in body and phone not in body and id_number not in body
+    client.force_login(vol.users["resident"])
+    body = client.get("/volunteers/wishes/").content.decode()
+    assert "修自行车请打139****5678" in body and phone not in body
+
+
 def test_the_figures_endpoint_gains_one_deed_when_one_more_wish_is_fulfilled(api, vol, scratch_media_and_cache):
     def figures():
         return api.ok("county", "/api/v1/reports/figures")
