@@ -24,6 +24,8 @@ from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import Keyset, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RecordId, RegionBrief
 from core.pii import mask_address, mask_phone
+from core.ratelimit import report_hit
+from core.roles import STAFF_ROLES
 
 from . import workflow
 from .models import Assignment, Case, Channel, Extension, Kind, WhistleSummons
@@ -426,9 +428,18 @@ ARGUMENTS: dict[str, Callable[[TransitionIn, Case, Any], dict]] = {
 # --------------------------------------------------------------------------------------------------
 
 
-@router.post("", response={200: CaseCreatedOut, 201: CaseCreatedOut, 400: ErrorOut})
+@router.post("", response={200: CaseCreatedOut, 201: CaseCreatedOut, 400: ErrorOut, 429: ErrorOut})
 def create_case(request, payload: CaseIn):
-    """Report a problem or a difficulty. With an `Idempotency-Key` header a repeat answers the same case (200)."""
+    """Report a problem or a difficulty. With an `Idempotency-Key` header a repeat answers the same case (200).
+
+    Residents and party members share the portal's limit on reports per client address (429 `rate_limited`,
+    with `Retry-After`); staff taking reports are not limited.
+    """
+    if request.user.role not in STAFF_ROLES:
+        verdict = report_hit(request)
+        if not verdict.allowed:
+            raise ApiError(429, "rate_limited", f"提交次数过多，请 {verdict.retry_after} 秒后再试",
+                           headers={"Retry-After": str(verdict.retry_after)})
     with service_errors():
         case, created = case_submit(
             actor=request.user, channel=payload.channel, kind=payload.kind, title=payload.title,

@@ -9,8 +9,13 @@ Two things anyone can reach without signing in are counted per client address:
   anyway; the limit makes sure nobody can try;
 - comments on a consultation (征求意见) from the portal: `PORTAL_COMMENT_LIMIT` (default 10) per
   `PORTAL_COMMENT_WINDOW_SECONDS` (default 600), so nobody floods a plan with comments;
-- ratings of social service organisations (社会服务组织) from the portal: `PORTAL_RATING_LIMIT` (default 10)
-  per `PORTAL_RATING_WINDOW_SECONDS` (default 600), counted before the once-a-month rule is checked.
+- ratings of social service organisations (社会服务组织) and of a resident's own case from the portal:
+  `PORTAL_RATING_LIMIT` (default 10) per `PORTAL_RATING_WINDOW_SECONDS` (default 600), counted before the
+  once-a-month rule is checked;
+- reports filed by residents and anonymous visitors, on the portal and through `POST /api/v1/cases`:
+  `REPORT_RATE_LIMIT` (default 20) per `REPORT_RATE_WINDOW_SECONDS` (default 600). Staff taking reports at a
+  window are not counted. Mobile networks put many phones behind one address, so the default is generous:
+  it stops a flood, not a family.
 
 A limit of 0 turns the limit off. Beyond it the caller answers 429 (API) or a page in Chinese (portal).
 The address is `core.security.client_address`, as for the sign-in lockout.
@@ -40,6 +45,8 @@ DEFAULT_COMMENT_LIMIT = 10
 DEFAULT_COMMENT_WINDOW_SECONDS = 600
 DEFAULT_RATING_LIMIT = 10
 DEFAULT_RATING_WINDOW_SECONDS = 600
+DEFAULT_REPORT_LIMIT = 20
+DEFAULT_REPORT_WINDOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -136,3 +143,16 @@ def rating_limit() -> Limit:
 def rating_hit(request: HttpRequest) -> Verdict:
     """`hit` with the configured limit on ratings sent from the portal."""
     return hit(request, "portal-rating", rating_limit())
+
+
+def report_limit() -> Limit:
+    """The limit on residents' and visitors' reports (`REPORT_RATE_LIMIT`, `REPORT_RATE_WINDOW_SECONDS`)."""
+    return Limit(
+        count=_setting_int("REPORT_RATE_LIMIT", DEFAULT_REPORT_LIMIT, minimum=0),
+        window_seconds=_setting_int("REPORT_RATE_WINDOW_SECONDS", DEFAULT_REPORT_WINDOW_SECONDS, minimum=1),
+    )
+
+
+def report_hit(request: HttpRequest) -> Verdict:
+    """`hit` with the configured limit on reports from residents and visitors, portal and API counted together."""
+    return hit(request, "report", report_limit())

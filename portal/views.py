@@ -29,7 +29,7 @@ from consultations.services import comment_add
 from consultations.workflow import Status as ConsultationStatus
 from core.pii import mask_name, mask_text
 from core.qr import qr_data_uri
-from core.ratelimit import Verdict, comment_hit, tracking_hit
+from core.ratelimit import Verdict, comment_hit, report_hit, tracking_hit
 from meetings.selectors import (
     counts_of,
     deliberations_of,
@@ -99,6 +99,19 @@ def report(request: HttpRequest) -> HttpResponse:
     options = {"communities": report_communities(), "categories": public_category_groups()}
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, **options)
+        verdict = report_hit(request)
+        if not verdict.allowed:
+            # What was typed comes back in the form; nothing is filed.
+            minutes = max(1, -(-verdict.retry_after // 60))
+            form.is_valid()
+            form.add_error(None, f"提交次数过多，请 {minutes} 分钟后再试。您填写的内容已保留；"
+                                 "如有急事，请拨打社区电话或到社区办理。")
+            response = _render(request, "portal/report.html", {
+                "form": form, "photos_dropped": bool(request.FILES), "kind_descriptions": KIND_DESCRIPTIONS,
+                "description_max": DESCRIPTION_MAX_LENGTH,
+            }, status=429)
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
         if form.is_valid():
             try:
                 case, _created = report_submit(user=request.user, data=form.cleaned_data,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -81,6 +82,19 @@ def test_a_resident_cannot_file_as_a_window_a_meeting_or_a_patrol(api, channel):
     assert found["code"] == "invalid" and "工作人员" in found["fields"]["channel"][0]
     assert Case.objects.count() == 0
     assert ok(api.post("resident", "/api/v1/cases", {**REPORT, "channel": "web"}), 201)["status"] == "received"
+
+
+def test_residents_reports_through_the_api_are_limited_per_address_and_staff_are_not(api, settings):
+    cache.clear()
+    settings.REPORT_RATE_LIMIT = 2
+    for n in range(2):
+        ok(api.post("resident", "/api/v1/cases", {**REPORT, "title": f"路灯{n}"}), 201)
+    response = api.post("resident", "/api/v1/cases", REPORT)
+    assert error(response, 429)["code"] == "rate_limited" and 1 <= int(response["Retry-After"]) <= 600
+    assert Case.objects.count() == 2
+    for n in range(3):
+        ok(api.post("community", "/api/v1/cases", {**REPORT, "title": f"窗口{n}", "channel": "opinion_window"}), 201)
+    cache.clear()
 
 
 def test_staff_in_scope_file_from_the_window_and_the_case_counts_there(api):

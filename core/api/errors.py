@@ -12,12 +12,15 @@ from core.workflow import MoveNotAllowed, RuleRefused, StaleRecord
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None, *,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or {}
+        # Headers the answer must carry, such as `Retry-After` on a 429.
+        self.headers = headers or {}
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -66,7 +69,10 @@ def install_handlers(api) -> None:
 
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError):
-        return api.create_response(request, error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        response = api.create_response(request, error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     @api.exception_handler(SchemaError)
     def _validation(request: HttpRequest, exc: SchemaError):

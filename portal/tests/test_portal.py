@@ -14,6 +14,7 @@ from cases.models import Attachment, Case, CaseEvent, CaseReporter, Channel, Kin
 from cases.services import case_merge, case_reject, case_submit
 from cases.workflow import Status
 from conftest import PASSWORD
+from core.ratelimit import report_limit
 
 from .helpers import PNG
 
@@ -462,3 +463,22 @@ def test_a_merged_case_is_followed_with_its_own_code_and_shows_nobody_elses_repo
     assert NAME not in html and PHONE not in html
     # The other case's code is that resident's key: the notice does not name it.
     assert survivor.tracking_code not in html
+
+
+def test_reports_from_one_address_are_limited_and_the_form_keeps_what_was_typed(client, tree, settings):
+    settings.REPORT_RATE_LIMIT = 2
+    for _ in range(2):
+        assert post_report(client, tree).status_code == 302
+    response = post_report(client, tree, title="第三次反映的路灯", description="还是那盏路灯，第三次反映。")
+    assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 600
+    html = html_of(response)
+    assert "提交次数过多" in html and "您填写的内容已保留" in html
+    assert "第三次反映的路灯" in html and "还是那盏路灯，第三次反映。" in html
+    assert Case.objects.count() == 2
+    # Another address is not held back.
+    assert client.post(REPORT, report_data(tree), REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+def test_the_default_limit_is_twenty_reports_in_ten_minutes(client, tree, settings):
+    del settings.REPORT_RATE_LIMIT
+    assert (report_limit().count, report_limit().window_seconds) == (20, 600)
