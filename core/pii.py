@@ -112,9 +112,37 @@ MASKERS = {"phone": mask_phone, "id_number": mask_id_number, "address": mask_add
 PII_FIELD_LABELS = {"phone": "联系电话", "id_number": "身份证号", "address": "家庭住址"}
 
 
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# Numbers as people write them: digits in ASCII or full width (１３９…), groups split by a space, a hyphen, a
+# dot or an ideographic space (139-0000-2222, 139 0000 2222, 139.0000.2222, 1 3 9 0 0 …), a mobile after
+# +86, 0086 or 86, a landline's area code in brackets. One separator at most between two digits, so two
+# numbers written side by side stay two.
+_D = "[0-9０-９]"
+_SEP = r"[ \t\u3000\-－.．·]?"
+_NOT_DIGIT_BEFORE = "(?<![0-9０-９])"
+_NOT_DIGIT_AFTER = "(?![0-9０-９])"
+_MOBILE = re.compile(
+    rf"{_NOT_DIGIT_BEFORE}(?:(?:[+＋]|00|００)?(?:86|８６){_SEP}[\s]*)?[1１]{_SEP}[3-9３-９](?:{_SEP}{_D}){{9}}{_NOT_DIGIT_AFTER}"
+)
+_LANDLINE = re.compile(
+    rf"{_NOT_DIGIT_BEFORE}[(（]?[0０]{_D}{{2,3}}[)）]?{_SEP}{_D}(?:{_SEP}{_D}){{6,7}}{_NOT_DIGIT_AFTER}"
+)
+_ID_NUMBER = re.compile(
+    rf"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ]){_D}(?:{_SEP}{_D}){{16}}{_SEP}[0-9０-９XxＸｘ](?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+)
+_NUMBER_PARTS = re.compile(r"[^0-9Xx]")
+
+
+def _bare(number: str) -> str:
+    """The digits of a number as written (full width to ASCII, separators and brackets gone)."""
+    return _NUMBER_PARTS.sub("", number.translate(_FULL_WIDTH_DIGITS)).upper()
+
+
+def _mobile_masked(number: str) -> str:
+    digits = _bare(number)
+    return mask_phone(digits[-11:])
+
+
+_FULL_WIDTH_DIGITS = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 HIDDEN_NUMBER = "（号码已隐去）"
@@ -133,6 +161,6 @@ def mask_text(text: str, *, public: bool = False, names: Iterable[str] = ()) -> 
         for name in sorted({n.strip() for n in names if len(n.strip()) > 1}, key=len, reverse=True):
             text = text.replace(name, mask_name(name))
         return text
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-    return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(_bare(m.group(0))), text or "")
+    text = _MOBILE.sub(lambda m: _mobile_masked(m.group(0)), text)
+    return _LANDLINE.sub(lambda m: mask_phone(_bare(m.group(0))), text)

@@ -362,7 +362,7 @@ def request_out(case: Case, facts: CategoryFacts) -> dict[str, Any]:
         "requested_datetime": iso(case.received_at),
         "updated_datetime": iso(updated or case.received_at),
         "expected_datetime": iso(_expected(case)),
-        "address": case.address or f"{case.region.name}",
+        "address": mask_text(case.address) if case.address else case.region.name,
         "address_id": case.region.code,
         "zipcode": None,
         "lat": _coordinate(case.latitude),
