@@ -11,7 +11,8 @@ Who sees which case (`cases_visible_to`):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import BooleanField, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
@@ -476,6 +477,26 @@ def action_options(
     return options
 
 
+@dataclass(frozen=True)
+class CaseSection:
+    """A part of the case page that a capability above cases adds (meetings: the tasks of a resolution):
+    the template it is drawn with and what that template reads."""
+
+    template: str
+    context: dict
+
+
+# Each answers the section it adds to `user`'s page of `case`, or None. Registered once from the
+# capabilities' AppConfig.ready, so cases imports none of them.
+CASE_SECTIONS: list[Callable[[User, Case], CaseSection | None]] = []
+
+
+def case_section_register(section: Callable[[User, Case], CaseSection | None]) -> None:
+    """Add a section to the case page (once, however often it is registered)."""
+    if section not in CASE_SECTIONS:
+        CASE_SECTIONS.append(section)
+
+
 @dataclass
 class CasePage:
     """Everything the staff page of one case shows, read once."""
@@ -488,11 +509,12 @@ class CasePage:
     attachments: list
     extensions: list
     options: ActionOptions
+    sections: list[CaseSection] = field(default_factory=list)
 
 
 def case_page(user: User, case: Case) -> CasePage:
-    """The case's assignments (with extensions), whistles (with summons), history, ratings, photos and
-    what `user` may do on it, in a fixed number of queries."""
+    """The case's assignments (with extensions), whistles (with summons), history, ratings, photos, the
+    sections capabilities above cases add, and what `user` may do on it, in a fixed number of queries."""
     assignments = list(case_assignments(case))
     whistles = list(case_whistles(case))
     return CasePage(
@@ -501,6 +523,7 @@ def case_page(user: User, case: Case) -> CasePage:
         attachments=list(case.attachments.order_by("created_at", "id")),
         extensions=sorted((e for a in assignments for e in a.extensions.all()), key=lambda e: (e.requested_at, e.pk)),
         options=action_options(user, case, assignments=assignments, whistles=whistles),
+        sections=[section for build in CASE_SECTIONS if (section := build(user, case)) is not None],
     )
 
 

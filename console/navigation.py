@@ -67,6 +67,7 @@ SECTIONS = (
         Link("接待室与调解室", "regions:facilities", "group=rooms"),
         Link("会议", "meetings:list", roles=MANAGERS),
         Link("重大事项（四议两公开）", "meetings:matters", roles=MANAGERS),
+        Link("决议任务", "meetings:tasks", roles=MANAGERS),
         Link("征求意见", "consultations:list", roles=MANAGERS),
         Link("考核评价（社区）", "gradings:community", roles=MANAGERS),
         Link("考核评价（县级审定）", "gradings:county", roles=frozenset({Role.COUNTY_STAFF})),

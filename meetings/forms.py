@@ -17,6 +17,7 @@ from core.forms import add_service_errors
 from core.pii import mask_text
 
 from .models import Attendance, Matter, Meeting
+from .selectors import TASK_FILTERS
 from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus
 
 AGENDA_ROWS = 5
@@ -180,6 +181,32 @@ class VoteForm(ServiceErrorsMixin, forms.Form):
         super().__init__(data, initial={"version": meeting.version, **(initial or {})}, prefix=f"vote-{item.pk}",
                          **kwargs)
         self.item = item
+
+
+# --------------------------------------------------------------------------------------------------
+# 决议任务
+# --------------------------------------------------------------------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    show = forms.ChoiceField(label="完成情况", required=False, choices=[("", "全部"), *TASK_FILTERS.items()])
+
+
+class TaskProgressForm(ServiceErrorsMixin, forms.Form):
+    """One dated progress report of a resolution task, at the version the page showed. The range of the
+    percentage is the service's rule, so its message is the one shown."""
+
+    version = _version_field()
+    progress = forms.IntegerField(label="完成进度（%）", help_text="0 到 100 之间的整数；达到 100% 即为完成",
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                                  error_messages={"required": "请填写完成进度",
+                                                  "invalid": "进度须为 0 到 100 之间的整数"})
+    note = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="本次进展，按报告时间记为一个节点",
+                           error_messages={"required": "请填写进展情况"})
+
+    def __init__(self, data=None, *, task, initial: dict | None = None, **kwargs):
+        super().__init__(data, initial={"version": task.version, **(initial or {})}, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------

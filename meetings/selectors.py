@@ -6,18 +6,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import Assignment, Case, Channel, Rating, RatingResult
-from cases.selectors import cases_visible_to
+from cases.selectors import CaseSection, cases_visible_to
 from cases.workflow import OPEN_STATUSES, Status, is_allowed
 from core.roles import REGION_STAFF_ROLES
 from organisations.models import Organisation
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import AgendaItem, Attendance, Body, Matter, MatterStep, Meeting, ResolutionTask, RollMember
+from .models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    Matter,
+    MatterStep,
+    Meeting,
+    ResolutionTask,
+    RollMember,
+    TaskMilestone,
+)
 from .rules import rule_for
 from .workflow import (
     CASE_MEETING_OF,
@@ -73,6 +83,61 @@ def tasks_visible_to(user) -> QuerySet[ResolutionTask]:
     if root is None:
         return qs.none()
     return qs if root == "all" else qs.filter(subtree_q(root, "item__meeting__body__region__"))
+
+
+def overdue_tasks_q(moment: dt.datetime, prefix: str = "") -> Q:
+    """Tasks past their deadline and not done at `moment` (超期): at a past moment, one done since counts."""
+    return Q(**{f"{prefix}due__lt": moment}) & (
+        Q(**{f"{prefix}done_at__isnull": True}) | Q(**{f"{prefix}done_at__gte": moment}))
+
+
+TASK_FILTERS = {"open": "未完成", "overdue": "已超期", "done": "已完成"}
+
+
+def task_rows(user, *, show: str = "", now: dt.datetime | None = None) -> QuerySet[ResolutionTask]:
+    """The resolution tasks on `user`'s list page, unfinished first and soonest due, each with its case and
+    meeting and `overdue` annotated; `show` keeps one of TASK_FILTERS."""
+    now = now or timezone.now()
+    overdue = overdue_tasks_q(now)
+    qs = (tasks_visible_to(user).select_related("item__meeting__body", "case")
+          .annotate(overdue=ExpressionWrapper(overdue, output_field=BooleanField())))
+    if show == "open":
+        qs = qs.filter(done_at__isnull=True)
+    elif show == "overdue":
+        qs = qs.filter(overdue)
+    elif show == "done":
+        qs = qs.filter(done_at__isnull=False)
+    return qs.order_by(F("done_at").asc(nulls_first=True), "due", "id")
+
+
+def visible_task(user, pk: int, *, now: dt.datetime | None = None) -> ResolutionTask | None:
+    """One task of `task_rows` by id, or None when it is out of `user`'s scope (or does not exist)."""
+    return task_rows(user, now=now).filter(pk=pk).first()
+
+
+def milestones_of(task: ResolutionTask) -> QuerySet[TaskMilestone]:
+    """The dated progress reports of `task`, oldest first, with who reported them."""
+    return task.milestones.select_related("actor").order_by("reported_at", "id")
+
+
+def case_tasks(user, case: Case, *, now: dt.datetime | None = None) -> list[ResolutionTask]:
+    """The tasks the resolutions of meetings gave on `case`, soonest due first, each with `overdue` and
+    `page_pk` (its id when `user` may open the task's page, else None). Not scoped beyond the case: whoever
+    may read the case reads what was decided on it."""
+    now = now or timezone.now()
+    rows = list(ResolutionTask.objects.filter(case=case).select_related("organisation", "item__meeting")
+                .annotate(overdue=ExpressionWrapper(overdue_tasks_q(now), output_field=BooleanField()))
+                .order_by("due", "id"))
+    openable = set(tasks_visible_to(user).filter(case=case).values_list("pk", flat=True)) if rows else set()
+    for task in rows:
+        task.page_pk = task.pk if task.pk in openable else None
+    return rows
+
+
+def case_tasks_section(user, case: Case) -> CaseSection | None:
+    """The case page's 会议决议任务 section (`cases.selectors.case_section_register`), when there are tasks."""
+    tasks = case_tasks(user, case)
+    return CaseSection(template="meetings/_case_tasks.html", context={"tasks": tasks}) if tasks else None
 
 
 def task_organisations(body: Body) -> QuerySet[Organisation]:

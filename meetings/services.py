@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from cases.models import Case
-from cases.services import case_escalate
+from cases.models import TEXT_MAX_LENGTH as CASE_TEXT_MAX_LENGTH
+from cases.models import Assignment, AssignmentRole, Case
+from cases.services import case_escalate, case_resume
 from cases.workflow import Status, is_allowed
 from core import audit
 from core.models import AuditEvent
@@ -325,7 +326,24 @@ def vote_record(*, actor, meeting: Meeting, item: AgendaItem, expected_version: 
     item.save(update_fields=[*counts, "voted_at", "resolution"])
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting, reason="表决",
                  changes={f"agenda.{item.order}": [None, counts], "version": [expected_version, meeting.version]})
+    if resolution and item.case_id and not item.heard:
+        _resume_from_resolution(actor=actor, meeting=meeting, item=item)
     return item
+
+
+def _resume_from_resolution(*, actor, meeting: Meeting, item: AgendaItem) -> None:
+    """The case a meeting took up (提交会议) resumes from the item's resolution, through the case's own
+    `resume` edge (its event and audit row, by the recorder). A lead still on the case carries on; without
+    one the case goes back to 立案 to be dispatched anew. A case no longer 上会 (resumed by hand, or by an
+    earlier meeting's resolution) is left as it is."""
+    case = Case.objects.get(pk=item.case_id)
+    if case.status != Status.ESCALATED:
+        return
+    has_lead = case.urgency_id is not None and Assignment.objects.filter(
+        case=case, role=AssignmentRole.LEAD, status__in=Assignment.LIVE).exists()
+    note = f"依据{meeting.title}第 {item.order} 项议题的决议恢复办理：{item.resolution}"
+    case_resume(case=case, actor=actor, expected_version=case.version,
+                decision="continue" if has_lead else "redispatch", note=note[:CASE_TEXT_MAX_LENGTH])
 
 
 # --------------------------------------------------------------------------------------------------

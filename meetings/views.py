@@ -35,10 +35,12 @@ from .forms import (
     MeetingActionForm,
     MeetingFilterForm,
     MeetingNoticeForm,
+    TaskFilterForm,
+    TaskProgressForm,
     VoteForm,
     typed_values,
 )
-from .models import Attendance, Matter, Meeting
+from .models import Attendance, Matter, Meeting, ResolutionTask
 from .workflow import (
     MATTER_ACTION_LABELS,
     MEETING_TABLE,
@@ -443,3 +445,68 @@ def matter_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, f"已完成“{MATTER_ACTION_LABELS[action]}”。")
             return redirect("meetings:matter_detail", pk=pk)
     return _render_matter(request, matter, bound=form)
+
+
+# --------------------------------------------------------------------------------------------------
+# 决议任务 (the tasks of resolutions, and their progress)
+# --------------------------------------------------------------------------------------------------
+
+
+def visible_task(user, pk: int) -> ResolutionTask:
+    require_manager(user)
+    task = selectors.visible_task(user, pk)
+    if task is None:
+        raise Http404
+    return task
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    """The resolution tasks in scope, unfinished first and soonest due, filtered by how far they are."""
+    user = request.user
+    require_manager(user)
+    form = TaskFilterForm(request.GET or None)
+    show = form.cleaned_data["show"] if form.is_bound and form.is_valid() else ""
+    page = Paginator(selectors.task_rows(user, show=show), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "meetings/task_list.html", {"form": form, "page": page})
+
+
+def _render_task(request: HttpRequest, task: ResolutionTask, *, form: TaskProgressForm | None = None,
+                 alert: str = "", status: int = 200) -> HttpResponse:
+    """The task page; `form` is the progress report just submitted (shown again with what was typed)."""
+    if form is None and not task.done:
+        form = TaskProgressForm(task=task)
+    return render(request, "meetings/task_detail.html", {
+        "task": task, "milestones": selectors.milestones_of(task), "form": form, "alert": alert,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_task(request, visible_task(request.user, pk))
+
+
+@login_required
+@require_POST
+def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """One dated progress report of a task (PRG on success); at 100 % the task is done."""
+    user = request.user
+    task = visible_task(user, pk)
+    form = TaskProgressForm(request.POST, task=task)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.task_progress(actor=user, task=task, expected_version=data["version"],
+                                   progress=data["progress"], note=data["note"])
+        except StaleVersion:
+            task = visible_task(user, pk)
+            again = TaskProgressForm(task=task, initial=typed_values(form))
+            return _render_task(request, task, form=again, alert=CONFLICT_MESSAGE, status=409)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"已记录进展：{task.title} {data['progress']}%。")
+            return redirect("meetings:task_detail", pk=pk)
+    return _render_task(request, task, form=form)

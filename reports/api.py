@@ -31,6 +31,7 @@ class FiguresOut(Schema):
     reception_and_mediation_rooms: int
     meetings_held: int
     joint_council_quarters_missed: int
+    resolution_tasks_overdue: int = Field(description="会议决议任务超期未完成：已过完成期限仍未完成的决议任务")
     matters_decided: int
     consultations_held: int
     opinions_adopted: int

@@ -36,7 +36,7 @@ from .kpis import (
     running_counts,
 )
 from .periods import QUARTER_NAMES, Period
-from .selectors import figures_for, joint_council_quarters_missed
+from .selectors import figures_for, joint_council_quarters_missed, meetings_held_by_kind
 
 # The four rates the dashboard leads with, in display order.
 HEADLINE_RATES: tuple[tuple[str, str], ...] = (
@@ -291,6 +291,8 @@ def dashboard_for(region: Region, period: Period, *, now: dt.datetime | None = N
         "overdue": overdue_cases(region, now=now),
         "joint_councils_missed": joint_councils_missed(region, day=figure_day),
         "volunteers": volunteering(region, period, now=now),
+        # Meetings held in the period (up to the figures' day), per kind of body.
+        "meetings_by_kind": meetings_held_by_kind(region, start=period.start, day=figure_day),
         "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "mechanism": f.mechanism,
                      "value": values[f.key]} for f in FIGURES],
     }

@@ -61,6 +61,10 @@ def _councils(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
             [[r["street"], r["quarter"], r["due"]] for r in board.data["joint_councils_missed"]])
 
 
+def _meetings(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    return ["议事机构类型", "召开会议（场）"], [[r["label"], r["held"]] for r in board.data["meetings_by_kind"]]
+
+
 def _figures(board: Dashboard) -> tuple[list[str], list[list[Any]]]:
     return (["机制", "指标", "数值", "单位"],
             [[f["mechanism"], f["label"], f["value"], f["unit"]] for f in board.data["figures"]])
@@ -101,6 +105,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Dashboard], tuple[list[str], list[list[
     "joint_councils": ("党建联席会议超期未开", _councils),
     "volunteers": ("红领巾志愿服务", _volunteers),
     "volunteer_units": ("各单位党员双报到", _volunteer_units),
+    "meetings_by_kind": ("议事会议召开情况", _meetings),
     "figures": ("三联三沉数据", _figures),
 }
 

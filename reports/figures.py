@@ -31,6 +31,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("reception_and_mediation_rooms", "“两代表一委员”接待室、调解室", "个", "权力下沉"),
     Figure("meetings_held", "召开议事会议", "场", "权力下沉"),
     Figure("joint_council_quarters_missed", "党建联席会议缺会（近四个季度）", "次", "问题联解"),
+    Figure("resolution_tasks_overdue", "会议决议任务超期未完成", "项", "问题联解"),
     Figure("matters_decided", "“四议两公开”决定事项", "件", "权力下沉"),
     Figure("consultations_held", "开展征求意见", "次", "权力下沉"),
     Figure("opinions_adopted", "采纳居民意见", "条", "权力下沉"),

@@ -17,7 +17,8 @@ from cases.workflow import SOLVED_STATUSES
 from consultations.models import Consultation, Opinion
 from govservices.selectors import public_items
 from halls.selectors import window_kinds_in
-from meetings.models import Body, MatterStep, Meeting
+from meetings.models import Body, MatterStep, Meeting, ResolutionTask
+from meetings.selectors import overdue_tasks_q
 from meetings.workflow import BodyKind, MeetingStatus
 from organisations.models import JointActivity, Organisation, Pact
 from regions.models import CODE_LENGTHS, Facility, Level, Region
@@ -109,6 +110,9 @@ def meeting_figures(region: Region, *, day: dt.date | None = None) -> dict[str, 
       whatever they decided; a meeting that missed its quorum was still held.
     - `matters_decided` (“四议两公开”决定事项): matters of the subtree resolved by a residents' (representatives')
       meeting by the end of `day`, disclosed since or not.
+    - `resolution_tasks_overdue` (会议决议任务超期未完成): tasks the resolutions of the subtree's bodies gave
+      that were past their deadline and not done at the end of `day` (now, for today): a task done since
+      counts for that day, so a day in the past gives the same count whenever it is asked.
     """
     day = day or timezone.localdate()
     end = _end_of(day)
@@ -116,8 +120,24 @@ def meeting_figures(region: Region, *, day: dt.date | None = None) -> dict[str, 
     decided = MatterStep.objects.filter(
         subtree_q(region, "matter__region__"), matter__archived_at__isnull=True, action="resolve", created_at__lt=end,
     ).values("matter_id").distinct()
+    moment = min(end, timezone.now())
+    overdue = ResolutionTask.objects.filter(subtree_q(region, "item__meeting__body__region__"),
+                                            created_at__lt=moment).filter(overdue_tasks_q(moment))
     return {"meetings_held": held.count(), "matters_decided": decided.count(),
-            "joint_council_quarters_missed": len(joint_council_quarters_missed(region, day=day))}
+            "joint_council_quarters_missed": len(joint_council_quarters_missed(region, day=day)),
+            "resolution_tasks_overdue": overdue.count()}
+
+
+def meetings_held_by_kind(region: Region, *, start: dt.date, day: dt.date) -> list[dict[str, object]]:
+    """Meetings of the subtree's bodies closed (散会) from `start` to the end of `day`, per kind of body, in
+    the order of `BodyKind` (kinds that held none left out): `kind`, `label`, `held`."""
+    counts = dict(
+        Meeting.objects.filter(subtree_q(region, "body__region__"), status=MeetingStatus.CLOSED,
+                               closed_at__gte=_start_of(start), closed_at__lt=_end_of(day))
+        .values_list("body__kind").annotate(n=Count("id")).order_by()
+    )
+    return [{"kind": kind, "label": label, "held": counts[kind]}
+            for kind, label in BodyKind.choices if counts.get(kind)]
 
 
 def consultation_figures(region: Region, *, day: dt.date | None = None) -> dict[str, int]:

@@ -180,7 +180,9 @@ class World:
             if place == "east":
                 values.update(World._public(tree, admin, matter))
             values.update({
-                f"task_{place}": task.pk,
+                # `task_north` is also a task request's (tasks): resolution tasks have names of their own too.
+                f"task_{place}": task.pk, f"resolution_task_{place}": task.pk,
+                f"version_resolution_task_{place}": task.version,
                 f"body_{place}": body.pk, f"seat_{place}": seat.pk, f"meeting_{place}": meeting.pk,
                 f"version_meeting_{place}": meeting.version, f"item_{place}": meeting.agenda.get().pk,
                 f"matter_{place}": matter.pk, f"version_matter_{place}": matter.version,

@@ -31,8 +31,9 @@ def test_a_landline_with_its_area_code_is_masked(written):
     assert mask_text(written, public=True) == HIDDEN_NUMBER
 
 
-@pytest.mark.parametrize("written", ["610424 19450101 1236", "610424-19450101-1236", "６１０４２４１９４５０１０１１２３６",
-                                     "61042419450101123x"])
+@pytest.mark.parametrize("written", [
+    "610424 19450101 1236", "610424-19450101-1236", "６１０４２４１９４５０１０１１２３６", "61042419450101123x",
+])
 def test_an_id_number_in_groups_or_full_width_is_masked(written):
     masked = mask_text(f"身份证{written}。")
     assert "19450101" not in masked and masked.startswith("身份证610424")

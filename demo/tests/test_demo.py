@@ -54,8 +54,9 @@ ARTICLE_FIGURES = {
 }
 # Figures the demo adds beyond the article: its year of meetings, 四议两公开 and 征求意见 (11 联席会议, 12 meetings
 # of 东街社区's matters, 12 民情议事会 in each of the 8 communities, and the consultation's review meeting).
+# The demo's resolutions give no tasks yet, so none is overdue.
 DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 120, "matters_decided": 3, "joint_council_quarters_missed": 1,
-                "consultations_held": 1, "opinions_adopted": 2}
+                "resolution_tasks_overdue": 0, "consultations_held": 1, "opinions_adopted": 2}
 COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
                   CaseEvent, Assignment, Rating, Whistle, Provider, ProviderRating)
 
@@ -320,7 +321,7 @@ def test_the_283_window_problems_sit_on_the_agendas_of_their_own_communitys_meet
 
 def test_the_figures_endpoint_gives_the_demo_year_and_a_recount_of_the_records_gives_the_same(demo, db, client):
     from consultations.models import Consultation, Opinion
-    from meetings.models import MatterStep, Meeting
+    from meetings.models import MatterStep, Meeting, ResolutionTask
 
     response = client.post("/api/v1/auth/token", {"username": "county", "password": DEMO_PASSWORD},
                            content_type="application/json")
@@ -334,6 +335,8 @@ def test_the_figures_endpoint_gives_the_demo_year_and_a_recount_of_the_records_g
         "matters_decided": MatterStep.objects.filter(action="resolve").values("matter").distinct().count(),
         "consultations_held": Consultation.objects.filter(closed_at__isnull=False).count(),
         "opinions_adopted": Opinion.objects.filter(outcome=Opinion.Outcome.ADOPTED).count(),
+        "resolution_tasks_overdue": ResolutionTask.objects.filter(done_at__isnull=True,
+                                                                  due__lt=timezone.now()).count(),
     }
     assert recount == {key: DEMO_FIGURES[key] for key in recount}
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from api.tests.conftest import Api
 from cases.models import Case
 from cases.workflow import Status
+from core.models import AuditEvent
 from meetings import services
 from meetings.models import AgendaItem
 from meetings.workflow import BodyKind
@@ -30,7 +31,8 @@ def post(api: Api, user: str, url: str, body: dict):
                            HTTP_AUTHORIZATION=f"Bearer {api.token(user)}")
 
 
-def test_an_escalated_case_closes_only_when_its_resolution_tasks_are_done(api, council, tree, users):
+def test_an_escalated_case_resumes_from_its_resolution_and_closes_only_when_its_tasks_are_done(
+        api, council, tree, users):
     world = CaseWorld(tree, users)
     now = timezone.now()
     case = world.dispatch(world.register(now), now)
@@ -59,12 +61,22 @@ def test_an_escalated_case_closes_only_when_its_resolution_tasks_are_done(api, c
     assert response.status_code == 201, response.content.decode()
     task = response.json()
     assert task["case"] == case.pk and task["progress"] == 0 and not task["done"]
-    # The case resumes from the resolution and is handled to the end …
+    # The case resumed from the resolution by itself: its lead carries on, and the event says why.
+    record = api.ok("community", f"/api/v1/cases/{case.pk}")
+    assert record["status"] == Status.DISPATCHED
+    resumed = record["events"][-1]
+    assert resumed["action"] == "resume" and resumed["from_status"] == Status.ESCALATED
+    assert resumed["note"] == "依据居民代表会议第 1 项议题的决议恢复办理：由住建局牵头，五个工作日内修复"
+    assert resumed["actor"].startswith(users["community"].display_name)
+    assert AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.pk), reason="会议决定继续办理",
+                                     actor=users["community"]).exists()
+    # Resuming by hand is no longer needed, and the table refuses it.
     case = Case.objects.get(pk=case.pk)
     response = post(api, "community", f"/api/v1/cases/{case.pk}/transitions", {
         "action": "resume", "version": case.version, "decision": "continue", "note": "按会议决议继续办理",
     })
-    assert response.status_code == 200, response.content.decode()
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "transition_not_allowed"
     case = Case.objects.get(pk=case.pk)
     later = timezone.now()
     case = world.verify(world.reply(world.accept(case, later), later), later)
@@ -122,3 +134,38 @@ def test_a_task_needs_a_resolution_and_progress_never_goes_back(council, tree):
     with pytest.raises(Exception, match="不能低于上次报告的 60%"):
         services.task_progress(actor=council.staff, task=task, expected_version=task.version, progress=40,
                                note="倒退")
+
+
+def test_a_case_escalated_before_dispatch_goes_back_to_be_dispatched_after_the_resolution(api, council, tree, users):
+    world = CaseWorld(tree, users)
+    now = timezone.now()
+    case = world.register(now)
+    meeting = council.held(BodyKind.RESIDENTS_REPRESENTATIVES, close=False)
+    url = f"/api/v1/meetings/{meeting.pk}"
+    response = post(api, "community", f"{url}/agenda", {"case": case.pk, "note": "涉及多个部门"})
+    item = next(i for i in response.json()["agenda"] if i["case"] == case.pk)
+    meeting.refresh_from_db()
+    response = post(api, "community", f"{url}/votes", {
+        "item": item["id"], "version": meeting.version, "in_favour": 6, "against": 0, "abstained": 0,
+        "resolution": "重新确定主办单位",
+    })
+    assert response.status_code == 200, response.content.decode()
+    record = api.ok("community", f"/api/v1/cases/{case.pk}")
+    assert record["status"] == Status.REGISTERED
+    assert record["events"][-1]["note"].endswith("的决议恢复办理：重新确定主办单位")
+
+
+def test_a_vote_without_a_resolution_leaves_the_case_with_the_meeting(api, council, tree, users):
+    world = CaseWorld(tree, users)
+    now = timezone.now()
+    case = world.dispatch(world.register(now), now)
+    meeting = council.held(BodyKind.RESIDENTS_REPRESENTATIVES, close=False)
+    url = f"/api/v1/meetings/{meeting.pk}"
+    response = post(api, "community", f"{url}/agenda", {"case": case.pk})
+    item = next(i for i in response.json()["agenda"] if i["case"] == case.pk)
+    meeting.refresh_from_db()
+    response = post(api, "community", f"{url}/votes", {
+        "item": item["id"], "version": meeting.version, "in_favour": 2, "against": 4, "abstained": 0,
+    })
+    assert response.status_code == 200, response.content.decode()
+    assert api.ok("community", f"/api/v1/cases/{case.pk}")["status"] == Status.ESCALATED

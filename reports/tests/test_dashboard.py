@@ -105,7 +105,7 @@ def test_the_export_is_a_real_workbook_with_one_sheet_per_chart_and_an_audit_row
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == [
         "核心指标", "月度趋势", "部门排名", "问题分类", "热点分布", "超期事项", "党建联席会议超期未开",
-        "红领巾志愿服务", "各单位党员双报到", "三联三沉数据"]
+        "红领巾志愿服务", "各单位党员双报到", "议事会议召开情况", "三联三沉数据"]
     rates = workbook["核心指标"]
     assert [cell.value for cell in rates[2]] == ["指标", "数值（%）", "分子", "分母"]
     assert rates["A3"].value == "响应率" and rates["C3"].value == 3 and rates["D3"].value == 6

@@ -101,6 +101,7 @@ def test_the_county_figures_count_every_record_below_it(network):
         "service_window_kinds": 0,
         "meetings_held": 0,
         "joint_council_quarters_missed": 0,
+        "resolution_tasks_overdue": 0,
         "matters_decided": 0,
         "consultations_held": 0,
         "opinions_adopted": 0,
@@ -165,10 +166,10 @@ def test_archived_pacts_partners_and_activities_do_not_count(network):
 
 def test_figures_take_a_fixed_handful_of_queries(network, django_assert_num_queries):
     # pacts, facilities, activities, rollups built?, cases, meetings, matters, councils (and their sittings
-    # when there are councils), consultations held, opinions adopted, window kinds, the catalogue's categories
-    # and items, red-scarf services, the deeds' fulfilled wishes, helped difficulties and post tasks, and the
-    # categories with an admitted task
-    with django_assert_num_queries(17):
+    # when there are councils), overdue resolution tasks, consultations held, opinions adopted, window kinds,
+    # the catalogue's categories and items, red-scarf services, the deeds' fulfilled wishes, helped
+    # difficulties and post tasks, and the categories with an admitted task
+    with django_assert_num_queries(18):
         figures_for(network.county)
 
 

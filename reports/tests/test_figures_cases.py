@@ -184,7 +184,8 @@ def test_the_case_figures_take_a_fixed_number_of_queries(desk, django_assert_num
     desk.rated(desk.take(kind=Kind.DIFFICULTY))
     with django_assert_num_queries(2):  # rollups built?, the cases
         case_figures(desk.tree.county)
-    with django_assert_num_queries(17):  # 10, window kinds, the catalogue, four volunteers' figures, task categories
+    # 11, window kinds, the catalogue, four volunteers' figures, task categories
+    with django_assert_num_queries(18):
         figures_for(desk.tree.county)
     rollup_rebuild()
     with django_assert_num_queries(3):  # rollups built?, the window's problems, the rollups
