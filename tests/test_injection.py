@@ -441,6 +441,7 @@ def read_back_case(client, world, api, case: Case, field: str, payload: str) -> 
     if field == "title":
         assert_inert_page(page_get(client, staff, reverse("reports:dashboard")), payload, shown=False)
     client.logout()
+    api.tokens.clear()  # signing out of the pages revoked the account's API tokens
     assert_inert_page(client.get(reverse("portal:track"), {"code": case.tracking_code}), payload, shown=False)
     detail = api.get("community", f"/api/v1/cases/{case.pk}")
     assert_json_intact(detail, payload, shown=not contact or payload in list(json_strings(detail.json())))
@@ -546,6 +547,7 @@ def test_case_action_texts(client, world, api, action, payload_key):
     assert_inert_page(page_get(client, staff, reverse("cases:whistle_board")), payload, shown=False)
     assert_inert_page(page_get(client, world.users["dept"], reverse("notifications:inbox")), payload, shown=False)
     client.logout()
+    api.tokens.clear()  # signing out of the pages revoked the account's API tokens
     assert_inert_page(client.get(reverse("portal:track"), {"code": case.tracking_code}), payload,
                       shown=action == "reply")
     events = api.get("community", f"/api/v1/cases/{case.pk}/events")

@@ -250,6 +250,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("api/v1/service-items/", "code", [o.service_item.code]),
         ("api/v1/", "request_id", [o.service_request.pk]),  # POST only
         ("tasks/lists/", "code", [o.tree.east.code]),
+        ("tasks/", "code", [o.tree.east.code]),  # POST only: a community refusing a task
         ("gradings/", "team_pk", [0]),  # POST only
         ("gradings/", "pk", [0]),  # POST only
         ("tasks/", "pk", [o.task.pk]),
@@ -264,6 +265,7 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("public/meetings/", "pk", [o.public_meeting.pk, o.meeting.pk]),
         ("api/v1/regions/", "code", [o.tree.east.code]),
         ("api/v1/categories/", "code", [o.category.code]),
+        ("api/v1/task-requests/", "code", [o.tree.east.code]),  # POST only
         ("api/v1/", "case_id", [o.case.pk, o.difficulty.pk]),
         ("api/v1/", "member_id", [o.member.pk]),
         ("api/v1/", "organisation_id", [o.tree.east_party.pk]),
