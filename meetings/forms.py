@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from cases.forms import MultipleFileField
 from core.forms import add_service_errors
 from core.pii import mask_text
 
@@ -268,6 +269,21 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
         if "merged" in self.fields:
             kwargs["merged"] = bool(data.get("merged"))
         return kwargs
+
+
+PHOTO_HELP = "JPEG、PNG 或 WebP 图片，每张不超过 5 MB，可一次选择多张；保存时去除拍摄位置等信息"
+
+
+class MeetingPhotoForm(ServiceErrorsMixin, forms.Form):
+    """Photos for the meeting (the paper sign-in sheet, the meeting in session) and one caption for them."""
+
+    photos = MultipleFileField(label="会议照片", help_text=f"每场会议最多 10 张。{PHOTO_HELP}")
+    caption = forms.CharField(label="照片说明", required=False, max_length=100,
+                              error_messages={"max_length": "照片说明不能超过 100 个字"},
+                              help_text="例如：纸质签到表、会议现场")
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(data, files, prefix="photo", **kwargs)
 
 
 def typed_values(form: forms.Form) -> dict[str, Any]:

@@ -112,6 +112,34 @@ class Meeting(models.Model):
         return self.title
 
 
+def photo_path(instance, filename: str) -> str:
+    # The stored name never comes from the uploader: a random name with the extension of the real type.
+    return f"meetings/{timezone.now():%Y/%m}/{filename}"
+
+
+class MeetingAttachment(models.Model):
+    """A photo the recorder attaches to a meeting (the paper sign-in sheet, the meeting in session),
+    re-encoded at upload like a case photo and served only to staff who may open the meeting."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField("照片", upload_to=photo_path)
+    content_type = models.CharField("类型", max_length=32)
+    caption = models.CharField("说明", max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "会议照片"
+        verbose_name_plural = "会议照片"
+        ordering = ["meeting_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.meeting} 照片"
+
+
 class Attendance(models.Model):
     """One seat of a meeting's roll, frozen when the meeting opens: the name as it stood, and whether
     the member came (实到), was excused (请假), voted by proxy (委托) or stayed away."""

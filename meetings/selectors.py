@@ -24,6 +24,7 @@ from .models import (
     Matter,
     MatterStep,
     Meeting,
+    MeetingAttachment,
     ResolutionTask,
     RollMember,
     TaskMilestone,
@@ -242,6 +243,11 @@ def counts_of(meeting: Meeting, seats: list[Attendance] | None = None) -> Counts
     proxy = statuses.count(Attendance.Status.PROXY)
     return Counts(expected=len(statuses), present=present + (proxy if rule.proxies_count else 0),
                   excused=statuses.count(Attendance.Status.EXCUSED), proxy=proxy, proxies_count=rule.proxies_count)
+
+
+def attachments_of(meeting: Meeting) -> list[MeetingAttachment]:
+    """The photos attached to `meeting`, in the order they were uploaded."""
+    return list(meeting.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
 
 
 def seats_to_sign(meeting: Meeting) -> list[str]:
