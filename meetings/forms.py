@@ -24,6 +24,7 @@ from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus
 AGENDA_ROWS = 5
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 STALE_PAGE = "页面已过期，请刷新后重试"
+PHOTO_HELP = "JPEG、PNG 或 WebP 图片，每张不超过 5 MB，可一次选择多张；保存时去除拍摄位置等信息"
 
 
 class RecordChoiceField(forms.ChoiceField):
@@ -239,9 +240,10 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
 
     version = _version_field()
 
-    def __init__(self, data=None, *, matter: Matter, action: str, needs_meeting: bool, meetings=(),
+    def __init__(self, data=None, files=None, *, matter: Matter, action: str, needs_meeting: bool, meetings=(),
                  initial: dict | None = None, **kwargs):
-        super().__init__(data, initial={"version": matter.version, **(initial or {})}, prefix=action, **kwargs)
+        super().__init__(data, files, initial={"version": matter.version, **(initial or {})}, prefix=action,
+                         **kwargs)
         self.action = action
         if needs_meeting:
             field = RecordChoiceField(label="会议", label_of=meeting_label, help_text=(
@@ -256,6 +258,9 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
             error_messages={"required": "请填写公开内容"},
             help_text="将在居民端公示 30 天" if disclosure else "",
         )
+        if disclosure:
+            self.fields["photos"] = MultipleFileField(
+                label="公开照片", help_text=f"可选，最多 6 张，与公开内容一并在居民端公示。{PHOTO_HELP}")
         if action == "propose":
             self.fields["merged"] = forms.BooleanField(
                 label="书记、主任“一肩挑”：提议与两委会商议一并进行", required=False,
@@ -268,10 +273,13 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
             kwargs["meeting"] = data.get("meeting")
         if "merged" in self.fields:
             kwargs["merged"] = bool(data.get("merged"))
+        if "photos" in self.fields:
+            kwargs["photos"] = data.get("photos") or []
         return kwargs
 
-
-PHOTO_HELP = "JPEG、PNG 或 WebP 图片，每张不超过 5 MB，可一次选择多张；保存时去除拍摄位置等信息"
+    @property
+    def multipart(self) -> bool:
+        return "photos" in self.fields
 
 
 class MeetingPhotoForm(ServiceErrorsMixin, forms.Form):

@@ -277,6 +277,33 @@ class MatterStep(models.Model):
         return f"{self.matter} · {self.label}"
 
 
+def disclosure_photo_path(instance, filename: str) -> str:
+    # A random name with the extension of the real type, as for meeting photos.
+    return f"disclosures/{timezone.now():%Y/%m}/{filename}"
+
+
+class DisclosurePhoto(models.Model):
+    """A photo published with one of the two 公开 (决议公开, 实施结果公开): re-encoded at upload (no EXIF,
+    no GPS position) and public exactly while its 公开 is on show."""
+
+    step = models.ForeignKey(MatterStep, verbose_name="公开", on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField("照片", upload_to=disclosure_photo_path)
+    content_type = models.CharField("类型", max_length=32)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "公开照片"
+        verbose_name_plural = "公开照片"
+        ordering = ["step_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.step} 照片"
+
+
 class ResolutionTask(models.Model):
     """A task a resolution gives to one organisation, with a deadline on the working-day calendar and its
     progress; a case on the agenda closes only when the tasks of its resolution are done."""

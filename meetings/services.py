@@ -42,6 +42,7 @@ from .models import (
     AgendaItem,
     Attendance,
     Body,
+    DisclosurePhoto,
     Matter,
     MatterStep,
     Meeting,
@@ -66,6 +67,7 @@ from .workflow import (
 TEXT_MAX_LENGTH = 5000
 NO_PERMISSION = "您无权管理该区域的会议和议事"
 MAX_MEETING_PHOTOS = 10
+MAX_DISCLOSURE_PHOTOS = 6
 CAPTION_MAX_LENGTH = 100
 
 logger = logging.getLogger("gongzhi.meetings")
@@ -497,22 +499,39 @@ def _deliberation(matter: Matter, edge, meeting: Meeting | None) -> dict:
                 abstained=item.abstained)
 
 
-@transaction.atomic
 def matter_transition(*, actor, matter: Matter, action: str, expected_version: int, meeting: Meeting | None = None,
-                      note: str = "", merged: bool = False) -> Matter:
+                      note: str = "", merged: bool = False, photos: Sequence[Any] = ()) -> Matter:
     """Take one step of 四议两公开 along `MATTER_TABLE`.
 
     `consult`, `review` and `resolve` need a closed meeting of the right body that voted on the matter,
     and its counts must meet the body's quorum and majority rules (else MatterRefused, and the matter
     stays where it was: the step is held again at a new meeting). The two 公开 need the text published;
-    it stays on the public pages for `DISCLOSURE_DAYS`. `merged` takes 提议 and 商议 in one step.
+    it stays on the public pages for `DISCLOSURE_DAYS`, with up to `MAX_DISCLOSURE_PHOTOS` optional
+    photos re-encoded like a case's (no EXIF, no GPS position), whose files are written once the step has
+    committed. `merged` takes 提议 and 商议 in one step.
     """
+    matter, stored = _matter_transition(actor=actor, matter=matter, action=action, expected_version=expected_version,
+                                        meeting=meeting, note=note, merged=merged, photos=photos)
+    _write_photos(stored)
+    return matter
+
+
+@transaction.atomic
+def _matter_transition(*, actor, matter: Matter, action: str, expected_version: int, meeting: Meeting | None,
+                       note: str, merged: bool,
+                       photos: Sequence[Any]) -> tuple[Matter, list[tuple[DisclosurePhoto, CleanPhoto]]]:
     _require(actor, matter.region)
     matter = _claim(Matter, matter, expected_version)
     edge = matter_edge(action, matter.stage, when="merged" if merged and action == "propose" else "")
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, label="公开内容" if action in DISCLOSURE_ACTIONS else "说明",
                  required=action in DISCLOSURE_ACTIONS)
+    photos = [photo for photo in photos or () if photo]
+    cleans: list[CleanPhoto] = []
+    if photos and action not in DISCLOSURE_ACTIONS:
+        errors["photos"] = "只有决议公开和实施结果公开可以附照片"
+    elif photos:
+        cleans = _clean_photos(errors, photos, already=0, limit=MAX_DISCLOSURE_PHOTOS, whose="每次公开")
     _check(errors)
     values: dict = {}
     if edge.bodies:
@@ -527,13 +546,20 @@ def matter_transition(*, actor, matter: Matter, action: str, expected_version: i
         matter=matter, seq=seq, action=action, label=edge.label, from_stage=matter.stage, to_stage=edge.target,
         note=note, actor=actor if getattr(actor, "is_authenticated", False) else None, **values,
     )
+    uploader = actor if getattr(actor, "is_authenticated", False) else None
+    stored = []
+    for clean in cleans:
+        row = _named(DisclosurePhoto(step=step, uploaded_by=uploader, uploaded_at=step.created_at), clean)
+        row.save(force_insert=True)
+        stored.append((row, clean))
     Matter.objects.filter(pk=matter.pk).update(stage=edge.target, updated_at=timezone.now())
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=matter, reason=edge.label, changes={
         "stage": [matter.stage, edge.target], "version": [expected_version, matter.version],
         **({"meeting": [None, step.meeting_id]} if step.meeting_id else {}),
+        **({"photos": [None, [row.file.name for row, _ in stored]]} if stored else {}),
     })
     matter.refresh_from_db()
-    return matter
+    return matter, stored
 
 
 # --------------------------------------------------------------------------------------------------

@@ -24,4 +24,5 @@ urlpatterns = [
     path("matters/new/", views.matter_new, name="matter_new"),
     path("matters/<int:pk>/", views.matter_detail, name="matter_detail"),
     path("matters/<int:pk>/act/<slug:action>/", views.matter_transition, name="matter_transition"),
+    path("matters/<int:pk>/photos/<int:photo_pk>/", views_media.matter_photo, name="matter_photo"),
 ]

@@ -405,11 +405,11 @@ def matter_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/matter_new.html", {"form": form})
 
 
-def _step_form(user, matter: Matter, action: str, data=None, initial=None) -> MatterStepForm:
+def _step_form(user, matter: Matter, action: str, data=None, initial=None, files=None) -> MatterStepForm:
     edge = matter_edge(action, matter.stage)
     meetings = selectors.meetings_for_step(user, matter, action) if edge.bodies else []
-    return MatterStepForm(data, matter=matter, action=action, needs_meeting=bool(edge.bodies), meetings=meetings,
-                          initial=initial)
+    return MatterStepForm(data, files, matter=matter, action=action, needs_meeting=bool(edge.bodies),
+                          meetings=meetings, initial=initial)
 
 
 def _render_matter(request: HttpRequest, matter: Matter, *, bound: MatterStepForm | None = None, alert: str = "",
@@ -454,7 +454,7 @@ def matter_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if request.POST.get(f"{action}-version", "") != str(matter.version):
         return _matter_stale(request, matter, action)
     try:
-        form = _step_form(user, matter, action, request.POST)
+        form = _step_form(user, matter, action, request.POST, files=request.FILES)
     except StepNotAllowed as exc:
         return _render_matter(request, matter, alert=str(exc), status=400)
     if form.is_valid():

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_safe
 
 from cases.services import sniff_image
 
-from .views import visible_meeting
+from .models import DisclosurePhoto
+from .views import visible_matter, visible_meeting
 
 logger = logging.getLogger("gongzhi.meetings")
 
@@ -55,3 +56,15 @@ def meeting_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     if row is None:
         raise Http404(NOT_FOUND)
     return photo_response(row, filename=f"meeting-{meeting.pk}-photo-{row.pk}")
+
+
+@login_required
+@require_safe
+def matter_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+    """A photo of one of matter `pk`'s 公开, for staff who may open the matter, also once the 公开 has left
+    the public pages; 404 otherwise."""
+    matter = visible_matter(request.user, pk)
+    row = DisclosurePhoto.objects.filter(pk=photo_pk, step__matter=matter).first()
+    if row is None:
+        raise Http404(NOT_FOUND)
+    return photo_response(row, filename=f"disclosure-{row.step_id}-photo-{row.pk}")

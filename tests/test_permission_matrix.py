@@ -37,7 +37,7 @@ from halls import services as hall_services
 from halls.models import Room
 from halls.workflow import WindowKind
 from meetings import services as meeting_services
-from meetings.models import AgendaItem, MatterStep, MeetingAttachment
+from meetings.models import AgendaItem, DisclosurePhoto, MatterStep, MeetingAttachment
 from meetings.workflow import BodyKind, Stage
 from notifications.models import Notification
 from notifications.services import notify
@@ -210,7 +210,9 @@ class World:
             matter=matter, seq=1, action="disclose_resolution", label="决议公开", from_stage=Stage.RESOLVED,
             to_stage=Stage.RESOLUTION_DISCLOSED, note="决议内容", public_from=today,
             public_until=today + dt.timedelta(days=30))
-        return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk}
+        photo = DisclosurePhoto(step=disclosure, content_type="image/png")  # arranged: as a 公开 takes it
+        photo.file.save("photo.png", ContentFile(PNG))
+        return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk, "disclosure_photo_east": photo.pk}
 
     @staticmethod
     def _consultations(tree, admin) -> dict[str, object]:
