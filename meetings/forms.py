@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from cases.forms import MultipleFileField
 from core.forms import add_service_errors
 from core.pii import mask_text
 
@@ -23,6 +24,7 @@ from .workflow import DISCLOSURE_ACTIONS, BodyKind, MeetingStatus
 AGENDA_ROWS = 5
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 STALE_PAGE = "页面已过期，请刷新后重试"
+PHOTO_HELP = "JPEG、PNG 或 WebP 图片，每张不超过 5 MB，可一次选择多张；保存时去除拍摄位置等信息"
 
 
 class RecordChoiceField(forms.ChoiceField):
@@ -238,9 +240,10 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
 
     version = _version_field()
 
-    def __init__(self, data=None, *, matter: Matter, action: str, needs_meeting: bool, meetings=(),
+    def __init__(self, data=None, files=None, *, matter: Matter, action: str, needs_meeting: bool, meetings=(),
                  initial: dict | None = None, **kwargs):
-        super().__init__(data, initial={"version": matter.version, **(initial or {})}, prefix=action, **kwargs)
+        super().__init__(data, files, initial={"version": matter.version, **(initial or {})}, prefix=action,
+                         **kwargs)
         self.action = action
         if needs_meeting:
             field = RecordChoiceField(label="会议", label_of=meeting_label, help_text=(
@@ -255,6 +258,9 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
             error_messages={"required": "请填写公开内容"},
             help_text="将在居民端公示 30 天" if disclosure else "",
         )
+        if disclosure:
+            self.fields["photos"] = MultipleFileField(
+                label="公开照片", help_text=f"可选，最多 6 张，与公开内容一并在居民端公示。{PHOTO_HELP}")
         if action == "propose":
             self.fields["merged"] = forms.BooleanField(
                 label="书记、主任“一肩挑”：提议与两委会商议一并进行", required=False,
@@ -267,7 +273,25 @@ class MatterStepForm(ServiceErrorsMixin, forms.Form):
             kwargs["meeting"] = data.get("meeting")
         if "merged" in self.fields:
             kwargs["merged"] = bool(data.get("merged"))
+        if "photos" in self.fields:
+            kwargs["photos"] = data.get("photos") or []
         return kwargs
+
+    @property
+    def multipart(self) -> bool:
+        return "photos" in self.fields
+
+
+class MeetingPhotoForm(ServiceErrorsMixin, forms.Form):
+    """Photos for the meeting (the paper sign-in sheet, the meeting in session) and one caption for them."""
+
+    photos = MultipleFileField(label="会议照片", help_text=f"每场会议最多 10 张。{PHOTO_HELP}")
+    caption = forms.CharField(label="照片说明", required=False, max_length=100,
+                              error_messages={"max_length": "照片说明不能超过 100 个字"},
+                              help_text="例如：纸质签到表、会议现场")
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(data, files, prefix="photo", **kwargs)
 
 
 def typed_values(form: forms.Form) -> dict[str, Any]:

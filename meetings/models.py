@@ -112,6 +112,34 @@ class Meeting(models.Model):
         return self.title
 
 
+def photo_path(instance, filename: str) -> str:
+    # The stored name never comes from the uploader: a random name with the extension of the real type.
+    return f"meetings/{timezone.now():%Y/%m}/{filename}"
+
+
+class MeetingAttachment(models.Model):
+    """A photo the recorder attaches to a meeting (the paper sign-in sheet, the meeting in session),
+    re-encoded at upload like a case photo and served only to staff who may open the meeting."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField("照片", upload_to=photo_path)
+    content_type = models.CharField("类型", max_length=32)
+    caption = models.CharField("说明", max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "会议照片"
+        verbose_name_plural = "会议照片"
+        ordering = ["meeting_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.meeting} 照片"
+
+
 class Attendance(models.Model):
     """One seat of a meeting's roll, frozen when the meeting opens: the name as it stood, and whether
     the member came (实到), was excused (请假), voted by proxy (委托) or stayed away."""
@@ -247,6 +275,33 @@ class MatterStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter} · {self.label}"
+
+
+def disclosure_photo_path(instance, filename: str) -> str:
+    # A random name with the extension of the real type, as for meeting photos.
+    return f"disclosures/{timezone.now():%Y/%m}/{filename}"
+
+
+class DisclosurePhoto(models.Model):
+    """A photo published with one of the two 公开 (决议公开, 实施结果公开): re-encoded at upload (no EXIF,
+    no GPS position) and public exactly while its 公开 is on show."""
+
+    step = models.ForeignKey(MatterStep, verbose_name="公开", on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField("照片", upload_to=disclosure_photo_path)
+    content_type = models.CharField("类型", max_length=32)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "公开照片"
+        verbose_name_plural = "公开照片"
+        ordering = ["step_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.step} 照片"
 
 
 class ResolutionTask(models.Model):

@@ -21,9 +21,11 @@ from .models import (
     AgendaItem,
     Attendance,
     Body,
+    DisclosurePhoto,
     Matter,
     MatterStep,
     Meeting,
+    MeetingAttachment,
     ResolutionTask,
     RollMember,
     TaskMilestone,
@@ -181,6 +183,11 @@ def resolution_of(step: MatterStep) -> MatterStep | None:
     return step.matter.steps.filter(action="resolve").select_related("meeting__body").first()
 
 
+def disclosure_photos(step: MatterStep) -> list[DisclosurePhoto]:
+    """The photos published with the 公开 `step`, in the order they were attached."""
+    return list(step.photos.order_by("id"))
+
+
 def deliberations_of(step: MatterStep) -> QuerySet[MatterStep]:
     """The steps the disclosed matter took before `step` (提议, 商议, 审议, 决议), in order, with their
     meetings' bodies: the 公示 notice lists when and by whom it was decided."""
@@ -244,6 +251,11 @@ def counts_of(meeting: Meeting, seats: list[Attendance] | None = None) -> Counts
                   excused=statuses.count(Attendance.Status.EXCUSED), proxy=proxy, proxies_count=rule.proxies_count)
 
 
+def attachments_of(meeting: Meeting) -> list[MeetingAttachment]:
+    """The photos attached to `meeting`, in the order they were uploaded."""
+    return list(meeting.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
+
+
 def seats_to_sign(meeting: Meeting) -> list[str]:
     """The names for the signatures table of the minutes: the frozen roll once opened, else today's roll."""
     seats = attendance_of(meeting)
@@ -274,7 +286,7 @@ def meetings_for_step(user, matter: Matter, action: str) -> list[Meeting]:
 
 def steps_of(matter: Matter) -> QuerySet[MatterStep]:
     """The steps `matter` took, in order, with their meetings."""
-    return matter.steps.select_related("meeting__body", "actor").order_by("seq")
+    return matter.steps.select_related("meeting__body", "actor").prefetch_related("photos").order_by("seq")
 
 
 def sign_in_seat(user, meeting: Meeting) -> Attendance | None:

@@ -9,18 +9,23 @@ A member signs themself in with the account on their roll seat.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from cases.images import ImageRefused
 from cases.models import TEXT_MAX_LENGTH as CASE_TEXT_MAX_LENGTH
 from cases.models import Assignment, AssignmentRole, Case
-from cases.services import case_escalate, case_resume
+from cases.services import CleanPhoto, case_escalate, case_resume, read_photo
 from cases.workflow import Status, is_allowed
 from core import audit
 from core.models import AuditEvent
@@ -37,9 +42,11 @@ from .models import (
     AgendaItem,
     Attendance,
     Body,
+    DisclosurePhoto,
     Matter,
     MatterStep,
     Meeting,
+    MeetingAttachment,
     ResolutionTask,
     RollMember,
     TaskMilestone,
@@ -59,6 +66,11 @@ from .workflow import (
 
 TEXT_MAX_LENGTH = 5000
 NO_PERMISSION = "您无权管理该区域的会议和议事"
+MAX_MEETING_PHOTOS = 10
+MAX_DISCLOSURE_PHOTOS = 6
+CAPTION_MAX_LENGTH = 100
+
+logger = logging.getLogger("gongzhi.meetings")
 
 
 class MatterRefused(RuleRefused):
@@ -247,6 +259,91 @@ def meeting_transition(*, actor, meeting: Meeting, action: str, expected_version
     return meeting
 
 
+# --------------------------------------------------------------------------------------------------
+# Photos (meeting attachments, and the photos of a 公开)
+# --------------------------------------------------------------------------------------------------
+
+
+def _clean_photos(errors: dict[str, str], photos: Sequence[Any], *, already: int, limit: int,
+                  whose: str) -> list[CleanPhoto]:
+    """The uploads re-encoded like a case's photos (`cases.services.read_photo`); on the first refusal the
+    error goes under "photos" and nothing is returned."""
+    photos = [photo for photo in photos or () if photo]
+    if already + len(photos) > limit:
+        errors["photos"] = f"{whose}最多 {limit} 张照片，已有 {already} 张，本次选择了 {len(photos)} 张"
+        return []
+    result: list[CleanPhoto] = []
+    for number, upload in enumerate(photos, start=1):
+        try:
+            result.append(read_photo(upload))
+        except ImageRefused as exc:
+            errors["photos"] = f"第 {number} 张照片{exc}"
+            return []
+    return result
+
+
+def _named(row, clean: CleanPhoto):
+    """`row` with a fresh random storage name carrying the extension of the photo's real type."""
+    row.file.name = row.file.field.generate_filename(row, f"{uuid.uuid4().hex}.{clean.extension}")
+    row.content_type = clean.content_type
+    return row
+
+
+def _write_photos(stored: Sequence[tuple[Any, CleanPhoto]]) -> None:
+    """Write the files of rows already committed; a file that cannot be written is logged, and the photo
+    then answers 404."""
+    for row, clean in stored:
+        try:
+            row.file.storage.save(row.file.name, ContentFile(clean.content))
+        except OSError:
+            logger.exception("照片文件 %s 写入失败", row.file.name)
+
+
+def meeting_attachment_add(*, actor, meeting: Meeting, photos: Sequence[Any],
+                           caption: str = "") -> list[MeetingAttachment]:
+    """Attach photos (the paper sign-in sheet, the meeting in session) to an open or closed meeting.
+
+    At most `MAX_MEETING_PHOTOS` a meeting, each ≤ 5 MB and a JPEG, PNG or WebP image, re-encoded so no
+    EXIF (GPS position) is kept. The files are written to storage once the rows have committed, so a
+    refused upload leaves nothing behind.
+    """
+    stored = _attachment_add(actor=actor, meeting=meeting, photos=photos, caption=caption)
+    _write_photos(stored)
+    return [row for row, _ in stored]
+
+
+@transaction.atomic
+def _attachment_add(*, actor, meeting: Meeting, photos: Sequence[Any],
+                    caption: str) -> list[tuple[MeetingAttachment, CleanPhoto]]:
+    _require(actor, meeting.body.region)
+    # The meeting row is locked (PostgreSQL), so two uploads at once cannot pass the limit together.
+    meeting = Meeting.objects.select_for_update().select_related("body__region").get(pk=meeting.pk)
+    errors: dict[str, str] = {}
+    if meeting.status not in (MeetingStatus.OPEN, MeetingStatus.CLOSED):
+        errors["photos"] = (f"会议当前为“{meeting.get_status_display()}”，"
+                            "开会签到后或散会后才能上传照片")
+        _check(errors)
+    caption = _text(errors, "caption", caption, label="照片说明", max_length=CAPTION_MAX_LENGTH)
+    photos = [photo for photo in photos or () if photo]
+    if not photos:
+        errors["photos"] = "请选择要上传的照片"
+    cleans = _clean_photos(errors, photos, already=meeting.attachments.count(), limit=MAX_MEETING_PHOTOS,
+                           whose="每场会议")
+    _check(errors)
+    now = timezone.now()
+    uploader = actor if getattr(actor, "is_authenticated", False) else None
+    stored = []
+    for clean in cleans:
+        row = _named(MeetingAttachment(meeting=meeting, caption=caption, uploaded_by=uploader, uploaded_at=now),
+                     clean)
+        row.save(force_insert=True)
+        stored.append((row, clean))
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=meeting, reason="上传会议照片",
+                 changes={"attachments": [None, [row.file.name for row, _ in stored]],
+                          **({"caption": [None, caption]} if caption else {})})
+    return stored
+
+
 def _open_meeting(meeting: Meeting) -> Meeting:
     meeting = Meeting.objects.select_related("body__region").get(pk=meeting.pk)
     if meeting.status != MeetingStatus.OPEN:
@@ -402,22 +499,39 @@ def _deliberation(matter: Matter, edge, meeting: Meeting | None) -> dict:
                 abstained=item.abstained)
 
 
-@transaction.atomic
 def matter_transition(*, actor, matter: Matter, action: str, expected_version: int, meeting: Meeting | None = None,
-                      note: str = "", merged: bool = False) -> Matter:
+                      note: str = "", merged: bool = False, photos: Sequence[Any] = ()) -> Matter:
     """Take one step of 四议两公开 along `MATTER_TABLE`.
 
     `consult`, `review` and `resolve` need a closed meeting of the right body that voted on the matter,
     and its counts must meet the body's quorum and majority rules (else MatterRefused, and the matter
     stays where it was: the step is held again at a new meeting). The two 公开 need the text published;
-    it stays on the public pages for `DISCLOSURE_DAYS`. `merged` takes 提议 and 商议 in one step.
+    it stays on the public pages for `DISCLOSURE_DAYS`, with up to `MAX_DISCLOSURE_PHOTOS` optional
+    photos re-encoded like a case's (no EXIF, no GPS position), whose files are written once the step has
+    committed. `merged` takes 提议 and 商议 in one step.
     """
+    matter, stored = _matter_transition(actor=actor, matter=matter, action=action, expected_version=expected_version,
+                                        meeting=meeting, note=note, merged=merged, photos=photos)
+    _write_photos(stored)
+    return matter
+
+
+@transaction.atomic
+def _matter_transition(*, actor, matter: Matter, action: str, expected_version: int, meeting: Meeting | None,
+                       note: str, merged: bool,
+                       photos: Sequence[Any]) -> tuple[Matter, list[tuple[DisclosurePhoto, CleanPhoto]]]:
     _require(actor, matter.region)
     matter = _claim(Matter, matter, expected_version)
     edge = matter_edge(action, matter.stage, when="merged" if merged and action == "propose" else "")
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, label="公开内容" if action in DISCLOSURE_ACTIONS else "说明",
                  required=action in DISCLOSURE_ACTIONS)
+    photos = [photo for photo in photos or () if photo]
+    cleans: list[CleanPhoto] = []
+    if photos and action not in DISCLOSURE_ACTIONS:
+        errors["photos"] = "只有决议公开和实施结果公开可以附照片"
+    elif photos:
+        cleans = _clean_photos(errors, photos, already=0, limit=MAX_DISCLOSURE_PHOTOS, whose="每次公开")
     _check(errors)
     values: dict = {}
     if edge.bodies:
@@ -432,13 +546,20 @@ def matter_transition(*, actor, matter: Matter, action: str, expected_version: i
         matter=matter, seq=seq, action=action, label=edge.label, from_stage=matter.stage, to_stage=edge.target,
         note=note, actor=actor if getattr(actor, "is_authenticated", False) else None, **values,
     )
+    uploader = actor if getattr(actor, "is_authenticated", False) else None
+    stored = []
+    for clean in cleans:
+        row = _named(DisclosurePhoto(step=step, uploaded_by=uploader, uploaded_at=step.created_at), clean)
+        row.save(force_insert=True)
+        stored.append((row, clean))
     Matter.objects.filter(pk=matter.pk).update(stage=edge.target, updated_at=timezone.now())
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, target=matter, reason=edge.label, changes={
         "stage": [matter.stage, edge.target], "version": [expected_version, matter.version],
         **({"meeting": [None, step.meeting_id]} if step.meeting_id else {}),
+        **({"photos": [None, [row.file.name for row, _ in stored]]} if stored else {}),
     })
     matter.refresh_from_db()
-    return matter
+    return matter, stored
 
 
 # --------------------------------------------------------------------------------------------------

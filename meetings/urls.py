@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_media
 
 app_name = "meetings"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/items/<int:item_pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/proposals/add/", views.proposal_add, name="proposal_add"),
+    path("<int:pk>/photos/", views.photo_add, name="photo_add"),
+    path("<int:pk>/photos/<int:photo_pk>/", views_media.meeting_photo, name="photo"),
     path("<int:pk>/minutes/", views.minutes, name="minutes"),
     path("<int:pk>/sign-in/", views.sign_in, name="sign_in"),
     path("tasks/", views.task_list, name="tasks"),
@@ -22,4 +24,5 @@ urlpatterns = [
     path("matters/new/", views.matter_new, name="matter_new"),
     path("matters/<int:pk>/", views.matter_detail, name="matter_detail"),
     path("matters/<int:pk>/act/<slug:action>/", views.matter_transition, name="matter_transition"),
+    path("matters/<int:pk>/photos/<int:photo_pk>/", views_media.matter_photo, name="matter_photo"),
 ]

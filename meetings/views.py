@@ -35,6 +35,7 @@ from .forms import (
     MeetingActionForm,
     MeetingFilterForm,
     MeetingNoticeForm,
+    MeetingPhotoForm,
     TaskFilterForm,
     TaskProgressForm,
     VoteForm,
@@ -158,6 +159,12 @@ def _render_meeting(request: HttpRequest, meeting: Meeting, *, bound=None, alert
     sign_in_url = ""
     if meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN):
         sign_in_url = request.build_absolute_uri(reverse("meetings:sign_in", args=[meeting.pk]))
+    photos = selectors.attachments_of(meeting)
+    takes_photos = (meeting.status in (MeetingStatus.OPEN, MeetingStatus.CLOSED)
+                    and len(photos) < services.MAX_MEETING_PHOTOS)
+    photo_form = None
+    if takes_photos or isinstance(bound, MeetingPhotoForm):
+        photo_form = bound if isinstance(bound, MeetingPhotoForm) else MeetingPhotoForm()
     proposals, proposals_total = [], 0
     if meeting.status in selectors.TAKES_CASES:
         rows = selectors.agenda_proposals(request.user, meeting).order_by("received_at", "id")
@@ -172,6 +179,7 @@ def _render_meeting(request: HttpRequest, meeting: Meeting, *, bound=None, alert
         "proposals_total": proposals_total, "proposals_more": max(proposals_total - len(proposals), 0),
         "proposals_since": selectors.proposal_period_start(meeting) if meeting.status in selectors.TAKES_CASES
         else None,
+        "photos": photos, "photo_form": photo_form, "max_photos": services.MAX_MEETING_PHOTOS,
     }, status=status)
 
 
@@ -294,6 +302,26 @@ def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The recorder attaches photos to the meeting (PRG on success); a refusal stores nothing and says why.
+    The files must be chosen again: a browser cannot keep them across the response."""
+    user = request.user
+    meeting = visible_meeting(user, pk)
+    form = MeetingPhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = services.meeting_attachment_add(actor=user, meeting=meeting, photos=form.cleaned_data["photos"],
+                                                    caption=form.cleaned_data["caption"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"已上传 {len(added)} 张会议照片。")
+            return redirect(f"{reverse('meetings:detail', args=[pk])}#photos-heading")
+    return _render_meeting(request, visible_meeting(user, pk), bound=form)
+
+
+@login_required
 @require_GET
 def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     """会议记录 to print on A4: the record, the agenda with its votes, and a row per seat to sign."""
@@ -302,7 +330,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/minutes.html", {
         "meeting": meeting, "seats": seats, "counts": selectors.counts_of(meeting, seats),
         "items": meeting.agenda.select_related("matter").order_by("order"),
-        "signatures": selectors.seats_to_sign(meeting),
+        "signatures": selectors.seats_to_sign(meeting), "photos": selectors.attachments_of(meeting),
     })
 
 
@@ -377,11 +405,11 @@ def matter_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/matter_new.html", {"form": form})
 
 
-def _step_form(user, matter: Matter, action: str, data=None, initial=None) -> MatterStepForm:
+def _step_form(user, matter: Matter, action: str, data=None, initial=None, files=None) -> MatterStepForm:
     edge = matter_edge(action, matter.stage)
     meetings = selectors.meetings_for_step(user, matter, action) if edge.bodies else []
-    return MatterStepForm(data, matter=matter, action=action, needs_meeting=bool(edge.bodies), meetings=meetings,
-                          initial=initial)
+    return MatterStepForm(data, files, matter=matter, action=action, needs_meeting=bool(edge.bodies),
+                          meetings=meetings, initial=initial)
 
 
 def _render_matter(request: HttpRequest, matter: Matter, *, bound: MatterStepForm | None = None, alert: str = "",
@@ -426,7 +454,7 @@ def matter_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if request.POST.get(f"{action}-version", "") != str(matter.version):
         return _matter_stale(request, matter, action)
     try:
-        form = _step_form(user, matter, action, request.POST)
+        form = _step_form(user, matter, action, request.POST, files=request.FILES)
     except StepNotAllowed as exc:
         return _render_matter(request, matter, alert=str(exc), status=400)
     if form.is_valid():

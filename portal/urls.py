@@ -15,6 +15,7 @@ urlpatterns = [
     path("disclosures/", views.disclosures, name="disclosures"),
     path("disclosures/<int:pk>/", views.disclosure, name="disclosure"),
     path("disclosures/<int:pk>/poster/", views.disclosure_poster, name="disclosure_poster"),
+    path("disclosures/<int:pk>/photos/<int:photo_pk>/", views.disclosure_photo, name="disclosure_photo"),
     path("meetings/", views.meetings, name="meetings"),
     path("meetings/<int:pk>/", views.meeting, name="meeting"),
     path("consultations/", views.consultations, name="consultations"),

@@ -34,11 +34,13 @@ from meetings.selectors import (
     counts_of,
     deliberations_of,
     disclosure_issuers,
+    disclosure_photos,
     people_on_rolls,
     public_disclosures,
     public_meetings,
     resolution_of,
 )
+from meetings.views_media import photo_response
 
 from .forms import CommentForm, RateForm, ReportForm, TrackForm
 from .preferences import portal_context, remember_text_size, safe_next
@@ -278,6 +280,7 @@ def _disclosure_read(step) -> dict[str, Any]:
     return {
         **_disclosure(step), "text": _public(step.note, names), "decided_by": decided_by,
         "resolution": decided_by if step.action == "disclose_resolution" else None,
+        "photos": [reverse("portal:disclosure_photo", args=[step.pk, photo.pk]) for photo in disclosure_photos(step)],
     }
 
 
@@ -303,6 +306,20 @@ def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, "portal/disclosure.html", {"item": _disclosure_read(step)})
 
 
+@require_safe
+def disclosure_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+    """A photo of a 公开, public exactly while the 公开 is on show (afterwards, or archived, 404)."""
+    step = _shown_disclosure(pk)
+    row = step.photos.filter(pk=photo_pk).first() if step is not None else None
+    if row is None:
+        raise Http404("照片不存在")
+    return photo_response(row, filename=f"disclosure-{step.pk}-photo-{row.pk}", private=False)
+
+
+# The notice shows at most this many photos, so it stays one A4 sheet for the 公开栏.
+POSTER_PHOTOS = 2
+
+
 def _poster_step(step) -> dict[str, Any]:
     """One step of the decision as the notice lists it: what, when, at which body's meeting, and its counts."""
     held = step.meeting
@@ -324,6 +341,7 @@ def disclosure_poster(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item, "heading": f"{item['community']}“四议两公开”{POSTER_KINDS[step.action]}",
         "steps": [_poster_step(done) for done in deliberations_of(step)], "issuers": disclosure_issuers(step),
         "days": (step.public_until - step.public_from).days + 1, "online": online, "qr": qr_data_uri(online),
+        "photos": item["photos"][:POSTER_PHOTOS],
     })
 
 

@@ -258,6 +258,9 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("meetings/", "pk", [o.meeting.pk]),
         ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
         ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only
+        # Photos of meetings and of the 公开 are sent as their own bytes; none exists here, so they answer 404.
+        ("meetings/", "photo_pk", [0]),
+        ("public/disclosures/", "photo_pk", [0]),
         ("routing/cases/", "pk", [o.case.pk, o.difficulty.pk]),
         ("notifications/", "pk", [0]),
         ("public/track/", "code", [o.case.tracking_code, o.difficulty.tracking_code]),

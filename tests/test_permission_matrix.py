@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
@@ -36,7 +37,7 @@ from halls import services as hall_services
 from halls.models import Room
 from halls.workflow import WindowKind
 from meetings import services as meeting_services
-from meetings.models import AgendaItem, MatterStep
+from meetings.models import AgendaItem, DisclosurePhoto, MatterStep, MeetingAttachment
 from meetings.workflow import BodyKind, Stage
 from notifications.models import Notification
 from notifications.services import notify
@@ -177,6 +178,8 @@ class World:
             task = meeting_services.task_assign(actor=admin, item=resolved, organisation=tree.east_party
                                                 if place == "east" else tree.north_party, title="制定方案",
                                                 working_days=5)
+            photo = MeetingAttachment(meeting=meeting, content_type="image/png")  # arranged: on a meeting on notice
+            photo.file.save("photo.png", ContentFile(PNG))
             if place == "east":
                 values.update(World._public(tree, admin, matter))
             values.update({
@@ -185,6 +188,7 @@ class World:
                 f"version_resolution_task_{place}": task.version,
                 f"body_{place}": body.pk, f"seat_{place}": seat.pk, f"meeting_{place}": meeting.pk,
                 f"version_meeting_{place}": meeting.version, f"item_{place}": meeting.agenda.get().pk,
+                f"meeting_photo_{place}": photo.pk,
                 f"matter_{place}": matter.pk, f"version_matter_{place}": matter.version,
             })
         return values
@@ -206,7 +210,9 @@ class World:
             matter=matter, seq=1, action="disclose_resolution", label="决议公开", from_stage=Stage.RESOLVED,
             to_stage=Stage.RESOLUTION_DISCLOSED, note="决议内容", public_from=today,
             public_until=today + dt.timedelta(days=30))
-        return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk}
+        photo = DisclosurePhoto(step=disclosure, content_type="image/png")  # arranged: as a 公开 takes it
+        photo.file.save("photo.png", ContentFile(PNG))
+        return {"meeting_public": meeting.pk, "disclosure_east": disclosure.pk, "disclosure_photo_east": photo.pk}
 
     @staticmethod
     def _consultations(tree, admin) -> dict[str, object]:

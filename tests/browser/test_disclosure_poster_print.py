@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
+from cases.tests.images import phone_jpeg
 from meetings import services
 from meetings.tests.conftest import Council
 from meetings.workflow import Stage
@@ -62,3 +64,21 @@ def test_each_notice_prints_on_one_a4_page_with_its_heading_and_the_vote(browser
     other = council.matter(title="背街小巷路灯增设", stage=Stage.RESOLVED)
     _, step = disclose(council, other, "disclose_resolution", long_text)
     assert pdf_pages(printed(page, f"{live_server.url}/public/disclosures/{step.pk}/poster/")) > 1
+
+
+def test_a_notice_with_photos_prints_two_of_them_and_stays_on_one_a4_page(browser, live_server, tree, users,
+                                                                          scratch_media_and_cache):
+    council = Council(tree, users)
+    matter = council.matter(stage=Stage.RESOLUTION_DISCLOSED)
+    photos = [SimpleUploadedFile(f"site-{n}.jpg", phone_jpeg((800, 600)), content_type="image/jpeg")
+              for n in range(3)]
+    matter = services.matter_transition(actor=council.staff, matter=matter, action="disclose_result",
+                                        expected_version=matter.version, photos=photos,
+                                        note="电梯已安装完毕并通过验收，投入使用。\n" * 3)
+    step = matter.steps.get(action="disclose_result")
+    page = browser.new_context().new_page()
+    pdf = printed(page, f"{live_server.url}/public/disclosures/{step.pk}/poster/")
+    shown = page.locator("[data-poster-photos] img")
+    expect(shown).to_have_count(2)
+    assert page.evaluate("[...document.querySelectorAll('[data-poster-photos] img')].every(i => i.naturalWidth > 0)")
+    assert pdf_pages(pdf) == 1 and [is_a4(size) for size in page_sizes(pdf)] == [True]

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
+from cases.tests.images import phone_jpeg
 from meetings import services
 from meetings.tests.conftest import Council
 from meetings.workflow import BodyKind
@@ -60,3 +62,21 @@ def test_the_minutes_print_on_a4_with_the_signatures_whole_on_one_page(browser, 
     page.goto(f"{live_server.url}/meetings/{later.pk}/minutes/")
     assert page.locator("[data-signature-row]").count() == 2 * SEATS
     assert pdf_pages(page.pdf(format="A4")) > 2
+
+
+def test_the_minutes_print_their_photos_and_keep_the_signatures_on_a_page_of_their_own(
+        browser, live_server, tree, users, login, scratch_media_and_cache):
+    council = Council(tree, users)
+    meeting = council.held(BodyKind.RESIDENTS_REPRESENTATIVES, council.matter())
+    services.meeting_attachment_add(
+        actor=council.staff, meeting=meeting, caption="纸质签到表",
+        photos=[SimpleUploadedFile(f"sheet-{n}.jpg", phone_jpeg((800, 600)), content_type="image/jpeg")
+                for n in range(3)])
+    page = browser.new_context().new_page()
+    login(page, "community")
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/minutes/")
+    expect(page.locator("[data-minutes-photos] img")).to_have_count(3)
+    assert page.evaluate("[...document.querySelectorAll('[data-minutes-photos] img')].every(i => i.naturalWidth > 0)")
+    page.emulate_media(media="print")
+    # The record with its three photos on the first page, the signatures on the second.
+    assert pdf_pages(page.pdf(format="A4", print_background=True)) == 2
