@@ -180,6 +180,15 @@ def public_appointment(code: str) -> Appointment | None:
             .filter(code=(code or "").strip().upper()[:12]).first())
 
 
+def appointment_by_key(key: str, user) -> Appointment | None:
+    """The appointment an earlier submission of the same form made (a second click), if it was this user's
+    (or nobody's, for a visitor)."""
+    if not key:
+        return None
+    resident = user.pk if getattr(user, "is_authenticated", False) else None
+    return Appointment.objects.filter(idempotency_key=key[:64], resident_id=resident).first()
+
+
 def appointment_actions(appointment: Appointment) -> list[str]:
     return allowed(APPOINTMENT_TABLE, appointment.status)
 

@@ -555,10 +555,12 @@ def appointment_book(*, hall: Facility, kind: str, day: dt.date | None, starts_a
     problems, slot = _appointment_errors(hall, kind, day, starts_at, now)
     errors.update(problems)
     _check(errors)
+    # The row is made before the transaction, whose first statement must be a write: on SQLite a transaction
+    # that read first cannot take the write lock once another writer has committed.
+    ledger, _ = AppointmentDay.objects.get_or_create(hall=hall, day=day, kind=kind)
     try:
         with transaction.atomic():
             # The serialised check: every appointment of the hall, day and kind waits here for the one before.
-            ledger, _ = AppointmentDay.objects.get_or_create(hall=hall, day=day, kind=kind)
             AppointmentDay.objects.filter(pk=ledger.pk).update(lock_seq=F("lock_seq") + 1)
             taken = Appointment.objects.filter(hall=hall, kind=kind, day=day, starts_at=slot.starts_at,
                                                status__in=APPOINTMENT_HOLDING).count()
