@@ -607,7 +607,7 @@ ROWS: tuple[Row, ...] = (
           "portal:service_appointment", "400 @everyone", anonymous=400, method="POST",
           data={"hall": "{hall_east}", "kind": "general", "contact_name": ""}, note="页面提示错误，已填内容保留"),
     _page("预约办事", "预约凭证（预约码）", "/public/services/appointments/{appointment_code}/", "portal:appointment",
-          "200 @everyone", anonymous=200, note="联系人和电话已脱敏"),
+          "200 @everyone", anonymous=200, note="联系人已脱敏，不显示电话"),
     _page("预约办事", "取消预约（凭预约码）", "/public/services/appointments/{appointment_code}/",
           "portal:appointment", "302 @everyone", anonymous=302, method="POST",
           data={"version": "{version_appointment_east}"}, note="持预约码者可取消"),

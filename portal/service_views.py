@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core import ratelimit
-from core.pii import mask_name, mask_phone
+from core.pii import mask_name
 from core.ratelimit import rating_hit, tracking_hit
 from govservices.forms import ProviderRatingForm, RatingForm
 from govservices.models import Provider
@@ -219,7 +219,8 @@ def appointment(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect(reverse("portal:appointment", args=[found.code]))
         found = hall_selectors.public_appointment(code)
     return _render(request, "portal/appointment.html", {
-        "appointment": found, "name": mask_name(found.contact_name), "phone": mask_phone(found.contact_phone),
+        # A public page: the name masked, the phone not even in part (anyone holding the code sees it).
+        "appointment": found, "name": mask_name(found.contact_name),
         "cancellable": "cancel" in hall_selectors.appointment_actions(found), "cancel_label": APPOINTMENT_ACTIONS[
             "cancel"], "alert": alert}, status=status)
 
