@@ -7,12 +7,14 @@
   rooms (the reception rooms with the deputies' hours, needing approval; a buffer after each booking); each
   was booked about twice a month over the last year by the demo resident and party member, and has two
   bookings ahead, the reception rooms' one still waiting for approval.
+- At 东街社区's and 西街社区's halls residents booked window slots (预约办事) for items of the catalogue: some
+  ahead on the coming working days, one last week who did not come (未到场) and one cancelled.
 - Each community recorded 人民调解 cases over the year: agreed in writing and visited, agreed orally,
   referred to the court, closed unagreed, and one still being mediated.
 
-Idempotent: windows by name in their hall, rooms by facility, bookings by a fixed idempotency key, blackouts
-by room and reason, mediations by title in their community; a second run writes nothing. Bookings are
-written as if asked a day before they start (`booking_request(now=…)`), so the rules of the room hold.
+Idempotent: windows by name in their hall, rooms by facility, bookings and appointments by a fixed
+idempotency key, blackouts by room and reason, mediations by title in their community; a second run writes
+nothing. Bookings and appointments are written as if asked before they start (`now=…`), so the rules hold.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from halls import services
-from halls.models import Blackout, Booking, Mediation, Room, ServiceWindow
+from halls.models import Appointment, Blackout, Booking, Mediation, Room, ServiceWindow
 from halls.workflow import WindowKind
 from regions.models import Facility, Level, Region
+from workcalendar.selectors import is_working_day
 
 SEED = "demo-halls-2026"
 KEY_PREFIX = "demo-booking"
@@ -50,6 +53,16 @@ PURPOSES = {
     Room.Kind.RECEPTION: ["约见县人大代表反映停车难", "约见政协委员反映背街小巷路灯", "约见党代表反映老旧小区改造"],
     Room.Kind.ACTIVITY: ["老年合唱团排练", "四点半学校书法课", "社区志愿者培训", "广场舞队排练"],
 }
+APPOINTMENT_PREFIX = "demo-appointment"
+# item code and name (of the demo catalogue), window kind, slot, contact, how it ends: booked ahead on the
+# n-th coming working day, or on the working day a week ago and then a no-show or cancelled.
+APPOINTMENTS = [
+    ("ZM01", "居住证明开具", WindowKind.DIRECT, dt.time(9, 0), "王秀英", 0, ""),
+    ("ZZ02", "居住证办理", WindowKind.GENERAL, dt.time(10, 30), "李建国", 1, ""),
+    ("ZM04", "生存（健在）证明开具", WindowKind.ASSISTED, dt.time(14, 0), "赵桂兰", 2, ""),
+    ("GS04", "营业执照遗失补领", WindowKind.GENERAL, dt.time(15, 30), "陈志强", -1, "no_show"),
+    ("ZM02", "亲属关系证明开具", WindowKind.DIRECT, dt.time(11, 0), "刘玉珍", -1, "cancel"),
+]
 # title, facts, disputed points, how it ended
 MEDIATIONS = [
     ("楼上卫生间漏水纠纷", "楼上住户卫生间防水层老化，漏水至楼下住户顶棚，墙面发霉。",
@@ -86,6 +99,8 @@ class Loader:
             here = [f for f in facilities if f.region_id == community.pk]
             for hall in (f for f in here if f.kind == Facility.Kind.SERVICE_HALL):
                 self.windows(hall, community)
+                if community.name in ON_DUTY:
+                    self.appointments(hall)
             for facility in here:
                 if facility.kind in ROOM_KINDS:
                     self.bookings(self.room(facility))
@@ -99,6 +114,30 @@ class Loader:
                 services.window_create(actor=self.county, hall=hall, name=name, kind=kind, opens_at=dt.time(8, 30),
                                        closes_at=dt.time(18, 0), on_duty=duty)
                 self.created["service window"] += 1
+
+    def appointments(self, hall: Facility) -> None:
+        keys = set(Appointment.objects.filter(hall=hall, idempotency_key__startswith=APPOINTMENT_PREFIX)
+                   .values_list("idempotency_key", flat=True))
+        rng = random.Random(f"{SEED}:appointments:{hall.name}")
+        ahead = services.appointment_days(today=self.today)
+        past = self.today - dt.timedelta(days=7)
+        while not is_working_day(past):
+            past -= dt.timedelta(days=1)
+        for n, (code, name, kind, start, contact, when, ending) in enumerate(APPOINTMENTS):
+            key = f"{APPOINTMENT_PREFIX}-{hall.pk}-{n}"
+            if key in keys or kind not in services.appointment_kinds(hall):
+                continue
+            day = past if when < 0 else ahead[when]
+            asked = _day_at(day - dt.timedelta(days=2), dt.time(20, 0))
+            appointment, created = services.appointment_book(
+                hall=hall, kind=kind, day=day, starts_at=start, item_code=code, item_name=name,
+                contact_name=contact, contact_phone=f"139{rng.randrange(10**8):08d}",
+                actor=self.users["resident"] if n == 0 else None, idempotency_key=key, now=asked)
+            self.created["appointment"] += int(created)
+            if created and ending:
+                services.appointment_transition(actor=self.county, appointment=appointment, action=ending,
+                                                expected_version=appointment.version,
+                                                now=_day_at(day, dt.time(17, 0)))
 
     def room(self, facility: Facility) -> Room:
         room = Room.objects.filter(facility=facility).first()

@@ -25,6 +25,7 @@ from core.api.errors import ApiError, not_found, service_errors
 from core.api.pagination import BY_ID, cursor_param, limit_param, paginate
 from core.api.schemas import ErrorOut, RecordId, RegionBrief, region_ref
 from core.pii import mask_name, mask_phone
+from halls.models import ServiceWindow
 from organisations.models import Organisation
 from regions.models import Facility, Level, Region
 from regions.selectors import region_visible_by_code
@@ -106,6 +107,7 @@ class ServiceRequestOut(Schema):
     item_version: int
     region: RegionBrief
     hall: int | None
+    window: int | None = Field(description="受理窗口 id")
     channel: str
     applicant_name: str = Field(description="申请人（只显示第一个字）")
     assisted: bool
@@ -129,6 +131,7 @@ def _request_out(r: ServiceRequest) -> dict:
     return {
         "id": r.pk, "tracking_code": r.tracking_code, "item": r.item_version.item.code,
         "item_version": r.item_version.number, "region": region_ref(r.region), "hall": r.hall_id,
+        "window": r.window_id,
         "channel": r.channel, "applicant_name": mask_name(r.applicant_name), "assisted": r.assisted,
         "status": r.status, "status_label": r.get_status_display(), "version": r.version,
         "allowed_actions": selectors.request_actions(r),
@@ -145,6 +148,7 @@ class ServiceRequestIn(Schema):
     channel: str = Field("online", max_length=10, description="window（窗口受理，工作人员）或 online（网上申请）")
     applicant_name: str = Field(max_length=50)
     hall: RecordId | None = Field(None, description="受理大厅（阵地）id")
+    window: RecordId | None = Field(None, description="受理窗口 id（须属于该大厅）")
     assisted: bool = Field(False, description="帮办代办")
     consent: str = Field("", max_length=200, description="帮办代办时申请人本人同意的记录")
     idempotency_key: str | None = Field(None, max_length=64)
@@ -172,11 +176,16 @@ def create_service_request(request, payload: ServiceRequestIn):
         hall = Facility.objects.filter(pk=payload.hall, archived_at__isnull=True).select_related("region").first()
         if hall is None or not (region.contains(hall.region) or hall.region.contains(region)):
             raise _bad("hall", "该大厅不在所选社区")
+    window = None
+    if payload.window is not None:
+        window = ServiceWindow.objects.active().filter(pk=payload.window).select_related("hall__region").first()
+        if window is None or (hall is not None and window.hall_id != hall.pk):
+            raise _bad("window", "该窗口不在所选大厅")
     with service_errors():
         created_request, created = services.request_create(
             actor=request.user, item=item, region=region, channel=payload.channel,
-            applicant_name=payload.applicant_name, hall=hall, assisted=payload.assisted, consent=payload.consent,
-            idempotency_key=payload.idempotency_key)
+            applicant_name=payload.applicant_name, hall=hall, window=window, assisted=payload.assisted,
+            consent=payload.consent, idempotency_key=payload.idempotency_key)
     return Status(201 if created else 200, _request_out(created_request))
 
 

@@ -35,17 +35,20 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
     region = RecordChoiceField(label="社区", label_of=lambda r: r.name, error_messages={"required": "请选择社区"})
     hall = RecordChoiceField(label="受理大厅", required=False,
                              label_of=lambda f: f"{f.name}（{f.region.name}）")
+    window = RecordChoiceField(label="受理窗口", required=False,
+                               label_of=lambda w: f"{w.hall.name} {w.name}（{w.get_kind_display()}）")
     applicant_name = forms.CharField(label="申请人", max_length=50, error_messages={"required": "请填写申请人"})
     assisted = forms.BooleanField(label="帮办代办（为老年人、残疾人等代为办理）", required=False)
     consent = forms.CharField(label="本人同意记录", max_length=200, required=False,
                               help_text="帮办代办时必填，例如：本人口头同意，家属在场")
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args, items, regions, halls, **kwargs):
+    def __init__(self, *args, items, regions, halls, windows, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].set_records(items)
         self.fields["region"].set_records(regions)
         self.fields["hall"].set_records(halls, empty_label="（不在大厅受理）")
+        self.fields["window"].set_records(windows, empty_label="（不在窗口受理）")
 
 
 class ActionForm(ServiceErrorsMixin, forms.Form):

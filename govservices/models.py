@@ -8,6 +8,7 @@ from django.db import models
 
 from core.models import ArchivableModel
 from core.pii import EncryptedTextField
+from halls.models import ServiceWindow
 from organisations.models import Organisation
 from regions.models import Facility, Region
 
@@ -101,6 +102,9 @@ class ServiceRequest(models.Model):
     region = models.ForeignKey(Region, verbose_name="社区", on_delete=models.PROTECT, related_name="service_requests")
     hall = models.ForeignKey(Facility, verbose_name="受理大厅", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="service_requests")
+    # The window it was taken at, so 好差评 are counted per window too.
+    window = models.ForeignKey(ServiceWindow, verbose_name="受理窗口", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="service_requests")
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     tracking_code = models.CharField("查询码", max_length=12, unique=True)
     applicant_name = models.CharField("申请人", max_length=50)

@@ -88,19 +88,28 @@ def follow_ups_visible_to(user) -> QuerySet[FollowUp]:
                 "replied_at", "due_at", "id"))
 
 
-def _rates(qs: QuerySet[Rating], by: str, label: str) -> list[dict]:
-    rows = (qs.values(by, label).annotate(total=Count("id"), bad=Count("id", filter=Q(level__lte=2)),
-                                          average=Avg("level")).order_by(label))
-    return [{"name": row[label] or "—", "total": row["total"], "bad": row["bad"],
+def _rates(qs: QuerySet[Rating], by: str, label: str, within: str = "") -> list[dict]:
+    """Ratings grouped by `by`, named by `label` (after `within`'s value, e.g. a window's hall)."""
+    fields = [by, label, *([within] if within else [])]
+    rows = (qs.values(*fields).annotate(total=Count("id"), bad=Count("id", filter=Q(level__lte=2)),
+                                        average=Avg("level")).order_by(*fields[:0:-1] if within else [label]))
+
+    def name(row) -> str:
+        if not row[label]:
+            return "—"
+        return f"{row[within]} {row[label]}" if within else row[label]
+
+    return [{"name": name(row), "total": row["total"], "bad": row["bad"],
              "good_rate": round(100 * (row["total"] - row["bad"]) / row["total"], 1),
              "average": round(row["average"], 2)} for row in rows]
 
 
 def rating_rates(user) -> dict[str, list[dict]]:
-    """好差评 per hall, item and handler, for the requests in `user`'s scope."""
+    """好差评 per hall, window, item and handler, for the requests in `user`'s scope."""
     ratings = Rating.objects.filter(request__in=requests_visible_to(user).values("pk"))
     return {
         "halls": _rates(ratings, "request__hall_id", "request__hall__name"),
+        "windows": _rates(ratings, "request__window_id", "request__window__name", "request__window__hall__name"),
         "items": _rates(ratings, "request__item_version__item_id", "request__item_version__item__name"),
         "staff": _rates(ratings, "request__handler_id", "request__handler__username"),
     }

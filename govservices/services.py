@@ -29,6 +29,7 @@ from core.roles import STAFF_ROLES, Role
 from core.services import record_archive
 from core.text import IDEMPOTENCY_KEY, ascii_digits, plain_text
 from core.workflow import StaleRecord
+from halls.models import ServiceWindow
 from organisations.excel import phone_error
 from organisations.models import Organisation
 from regions.models import Facility, Level, Region
@@ -169,9 +170,11 @@ def _step(request: ServiceRequest, *, actor, action: str, before: str, note: str
 
 
 def request_create(*, actor, item: Item, region: Region, channel: str, applicant_name: str,
-                   hall: Facility | None = None, assisted: bool = False, consent: str = "",
-                   idempotency_key: str | None = None) -> tuple[ServiceRequest, bool]:
+                   hall: Facility | None = None, window: ServiceWindow | None = None, assisted: bool = False,
+                   consent: str = "", idempotency_key: str | None = None) -> tuple[ServiceRequest, bool]:
     """Register a request under the item's current version; returns (request, created).
+
+    `window` is the hall's window it was taken at (its hall is the request's hall when none is given).
 
     At a window the clerk who takes it becomes its 首问 and it is accepted at once (its clock starts);
     online it waits for a clerk's 受理. 帮办代办 (`assisted`) needs the resident's consent recorded.
@@ -186,18 +189,19 @@ def request_create(*, actor, item: Item, region: Region, channel: str, applicant
     try:
         with transaction.atomic():
             return _create(actor=actor, item=item, region=region, channel=channel, applicant_name=applicant_name,
-                           hall=hall, assisted=assisted, consent=consent, key=key, errors=errors), True
+                           hall=hall, window=window, assisted=assisted, consent=consent, key=key,
+                           errors=errors), True
     except IntegrityError:
         if key and (existing := ServiceRequest.objects.filter(idempotency_key=key).first()):
             return existing, False
         raise
 
 
-def _create(*, actor, item, region, channel, applicant_name, hall, assisted, consent, key, errors):
-    window = channel == ServiceRequest.Channel.WINDOW
+def _create(*, actor, item, region, channel, applicant_name, hall, window, assisted, consent, key, errors):
+    at_window = channel == ServiceRequest.Channel.WINDOW
     if channel not in ServiceRequest.Channel.values:
         errors["channel"] = "受理渠道不正确"
-    if (window or assisted) and not can_manage_region(actor, region):
+    if (at_window or assisted) and not can_manage_region(actor, region):
         raise PermissionDenied(NO_PERMISSION)
     applicant_name = plain_text(errors, "applicant_name", applicant_name, label="申请人", required=True,
                                 max_length=50, single_line=True)
@@ -208,23 +212,30 @@ def _create(*, actor, item, region, channel, applicant_name, hall, assisted, con
         errors["item"] = "该事项暂不受理"
     if region.level != "community":
         errors["region"] = "请选择社区"
+    if window is not None:
+        if hall is None:
+            hall = window.hall
+        if window.hall_id != hall.pk or window.archived_at is not None:
+            errors["window"] = "该窗口不在所选大厅"
     if hall is not None and not region.contains(hall.region) and not hall.region.contains(region):
         errors["hall"] = "该大厅不在所选社区"
     _check(errors)
     now = timezone.now()
     request = ServiceRequest.objects.create(
-        item_version=item.current, region=region, hall=hall, channel=channel, tracking_code=_tracking_code(),
-        applicant_name=applicant_name, applicant=actor if actor.is_authenticated and not window else None,
+        item_version=item.current, region=region, hall=hall, window=window, channel=channel,
+        tracking_code=_tracking_code(), applicant_name=applicant_name,
+        applicant=actor if actor.is_authenticated and not at_window else None,
         assisted=assisted, consent=consent, submitted_at=now, idempotency_key=key,
-        first_receiver=actor if window else None,
+        first_receiver=actor if at_window else None,
     )
     _step(request, actor=actor, action="create", before="")
-    if window:
+    if at_window:
         _accept(request, actor, now)
         _step(request, actor=actor, action="accept", before=Status.SUBMITTED)
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, target=request, changes={
         "item": [None, item.code], "version": [None, item.current.number], "channel": [None, channel],
-        "status": [None, request.status], **({"consent": [None, consent]} if assisted else {}),
+        "status": [None, request.status], **({"window": [None, window.name]} if window else {}),
+        **({"consent": [None, consent]} if assisted else {}),
     })
     return request
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.roles import STAFF_ROLES
 from core.workflow import StaleRecord
+from halls.models import ServiceWindow
 from organisations.models import Organisation
 from regions.models import Facility, Level
 from regions.permissions import can_manage_region
@@ -78,7 +79,10 @@ def _request_form_choices(user) -> dict:
     if not sees_everything(user):
         root = regions_visible_to(user).order_by("code").first()
         halls = halls.filter(subtree_q(root, "region__")) if root is not None else halls.none()
-    return {"items": selectors.public_items().order_by("code"), "regions": regions, "halls": halls}
+    windows = (ServiceWindow.objects.active().filter(hall__in=halls.values("pk"))
+               .select_related("hall").order_by("hall__region__code", "hall__name", "name"))
+    return {"items": selectors.public_items().order_by("code"), "regions": regions, "halls": halls,
+            "windows": windows}
 
 
 @never_cache
@@ -97,7 +101,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
             try:
                 taken, _ = services.request_create(
                     actor=user, item=data["item"], region=data["region"], channel=ServiceRequest.Channel.WINDOW,
-                    applicant_name=data["applicant_name"], hall=data["hall"], assisted=data["assisted"],
+                    applicant_name=data["applicant_name"], hall=data["hall"], window=data["window"],
+                    assisted=data["assisted"],
                     consent=data["consent"], idempotency_key=data["idempotency_key"] or None)
             except PermissionDenied:
                 form.add_error("region", services.NO_PERMISSION)
@@ -211,7 +216,7 @@ def follow_up_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def rates(request: HttpRequest) -> HttpResponse:
-    """好差评 rates per hall, item and handler, with the request tiles."""
+    """好差评 rates per hall, window, item and handler, with the request tiles."""
     _staff(request.user)
     return render(request, "govservices/rates.html", {"rates": selectors.rating_rates(request.user),
                                                       "tiles": selectors.request_tiles(request.user)})

@@ -8,7 +8,11 @@
   `transition_not_allowed`, a stale version 409 `stale_version`;
 - `GET /rooms`: the rooms anyone may book;
 - `POST /halls/{id}/windows/{window}/calls`: the window calls its next number (`ticket` is null when
-  nobody waits); two windows calling at once get two different numbers.
+  nobody waits); two windows calling at once get two different numbers;
+- `GET /halls/{id}/appointment-slots?kind=&day=`: a day's 30-minute slots at a hall's windows of a kind,
+  each with its capacity and the places left; `POST /appointments` books one (预约办事): 201, or 200 for a
+  retry with the same `idempotency_key`; a slot with as many appointments as windows answers 409
+  `slot_full`, also when many book it at once.
 
 An object outside the caller's scope is 404, like one that does not exist.
 """
@@ -25,12 +29,13 @@ from core.api.schemas import ErrorOut, RecordId
 from core.pii import mask_name, mask_phone
 
 from . import selectors, services
-from .models import Booking, QueueTicket, Room
+from .models import Appointment, Booking, QueueTicket, Room
 from .workflow import BOOKING_ACTIONS
 
 bookings_router = Router(tags=["bookings"])
 rooms_router = Router(tags=["bookings"])
 halls_router = Router(tags=["halls"])
+appointments_router = Router(tags=["halls"])
 
 ROOM_NOT_FOUND = "场地不存在或已停止预约"
 
@@ -186,3 +191,85 @@ def call_next(request, hall_id: RecordId, window_id: RecordId):
     with service_errors():
         ticket = services.ticket_call_next(actor=request.user, window=window)
     return {"ticket": _ticket_out(ticket) if ticket else None}
+
+
+HALL_NOT_FOUND = "服务大厅不存在或不提供预约"
+
+
+class SlotOut(Schema):
+    starts_at: dt.time
+    ends_at: dt.time
+    capacity: int = Field(description="该时段同类窗口数")
+    left: int = Field(description="尚可预约数")
+
+
+class SlotListOut(Schema):
+    items: list[SlotOut]
+
+
+@halls_router.get("/{hall_id}/appointment-slots", response={200: SlotListOut, 400: ErrorOut, 404: ErrorOut})
+def appointment_slots(request, hall_id: RecordId, kind: str, day: dt.date):
+    """A day's slots at the hall's windows of `kind`; empty on a day that is not bookable."""
+    hall = selectors.appointment_halls().filter(pk=hall_id).first()
+    if hall is None:
+        raise not_found(HALL_NOT_FOUND)
+    if kind not in services.appointment_kinds(hall):
+        raise ApiError(400, "invalid", "请求参数不正确", {"kind": ["该大厅没有此类窗口，请选择其他窗口类型"]})
+    if day not in services.appointment_days():
+        return {"items": []}
+    return {"items": [{"starts_at": s.starts_at, "ends_at": s.ends_at, "capacity": s.capacity, "left": s.left}
+                      for s in services.appointment_slots(hall, kind, day)]}
+
+
+class AppointmentIn(Schema):
+    hall: RecordId
+    kind: str = Field(max_length=20)
+    day: dt.date
+    starts_at: dt.time
+    item_code: str = Field("", max_length=32)
+    item_name: str = Field(max_length=200)
+    contact_name: str = Field(max_length=200)
+    contact_phone: str = Field(max_length=40)
+    idempotency_key: str | None = Field(None, max_length=64)
+
+
+class AppointmentOut(Schema):
+    code: str = Field(description="预约码")
+    hall: int
+    hall_name: str
+    kind: str
+    day: dt.date
+    starts_at: dt.time
+    ends_at: dt.time
+    item_code: str
+    item_name: str
+    contact_name: str = Field(description="联系人（已脱敏）")
+    contact_phone: str = Field(description="联系电话（已脱敏）")
+    status: str
+    status_label: str
+
+
+def _appointment_out(appointment: Appointment) -> dict:
+    return {"code": appointment.code, "hall": appointment.hall_id, "hall_name": appointment.hall.name,
+            "kind": appointment.kind, "day": appointment.day, "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at, "item_code": appointment.item_code, "item_name": appointment.item_name,
+            "contact_name": mask_name(appointment.contact_name),
+            "contact_phone": mask_phone(appointment.contact_phone),
+            "status": appointment.status, "status_label": appointment.get_status_display()}
+
+
+@appointments_router.post("", response={201: AppointmentOut, 200: AppointmentOut, 400: ErrorOut, 404: ErrorOut,
+                                        409: ErrorOut})
+def create_appointment(request, payload: AppointmentIn):
+    """Book a window slot. A full slot answers 409 `slot_full`; a retry with the same `idempotency_key`
+    answers 200 with the appointment made the first time."""
+    hall = selectors.appointment_halls().filter(pk=payload.hall).first()
+    if hall is None:
+        raise not_found(HALL_NOT_FOUND)
+    with service_errors():
+        appointment, created = services.appointment_book(
+            hall=hall, kind=payload.kind, day=payload.day, starts_at=payload.starts_at,
+            item_code=payload.item_code, item_name=payload.item_name, contact_name=payload.contact_name,
+            contact_phone=payload.contact_phone, actor=request.user, idempotency_key=payload.idempotency_key,
+        )
+    return Status(201 if created else 200, _appointment_out(appointment))

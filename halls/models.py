@@ -17,7 +17,14 @@ from core.models import ArchivableModel
 from core.pii import EncryptedTextField
 from regions.models import Facility
 
-from .workflow import MEDIATION_ACTIONS, BookingStatus, MediationStatus, TicketStatus, WindowKind
+from .workflow import (
+    MEDIATION_ACTIONS,
+    AppointmentStatus,
+    BookingStatus,
+    MediationStatus,
+    TicketStatus,
+    WindowKind,
+)
 
 
 class ServiceWindow(ArchivableModel):
@@ -197,6 +204,62 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AppointmentDay(models.Model):
+    """A hall's day of appointments for one window kind: the row every appointment bumps first, so the
+    appointments of one hall, day and kind are checked against the capacity one after the other."""
+
+    hall = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=WindowKind.choices)
+    lock_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hall", "day", "kind"], name="appointment_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}"
+
+
+class Appointment(models.Model):
+    """预约办事: a resident's slot at a hall's windows of one kind, for one service item, on a working day.
+
+    The item is named by its code and name as the resident saw them (the catalogue lives above this app).
+    At the counter the appointment becomes a queue ticket, so the resident is called like everyone else."""
+
+    hall = models.ForeignKey(Facility, verbose_name="服务大厅", on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField("窗口类型", max_length=20, choices=WindowKind.choices)
+    item_code = models.CharField("事项编码", max_length=32, blank=True)
+    item_name = models.CharField("办理事项", max_length=100)
+    day = models.DateField("日期")
+    starts_at = models.TimeField("开始时间")
+    ends_at = models.TimeField("结束时间")
+    code = models.CharField("预约码", max_length=12, unique=True)
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = EncryptedTextField("联系电话")
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="预约人账号", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="appointments")
+    status = models.CharField("状态", max_length=10, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.BOOKED)
+    ticket = models.OneToOneField(QueueTicket, verbose_name="排队号", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="appointment")
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField("预约时间", auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "预约办事"
+        verbose_name_plural = "预约办事"
+        ordering = ["day", "starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="appointment_ends_after"),
+        ]
+        indexes = [models.Index(fields=["hall", "day", "kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_name} {self.day:%Y-%m-%d} {self.starts_at:%H:%M}"
 
 
 class Mediation(ArchivableModel):

@@ -14,8 +14,10 @@ from core.roles import REGION_STAFF_ROLES
 from regions.models import Facility, Region
 from regions.selectors import scope_root, sees_everything, subtree_q
 
-from .models import Booking, Mediation, QueueTicket, Room, ServiceWindow
+from .models import Appointment, Booking, Mediation, QueueTicket, Room, ServiceWindow
 from .workflow import (
+    APPOINTMENT_KINDS,
+    APPOINTMENT_TABLE,
     BOOKING_TABLE,
     MEDIATION_TABLE,
     TICKET_TABLE,
@@ -150,6 +152,45 @@ def pending_first(qs: QuerySet[Booking]) -> QuerySet[Booking]:
 
 def booking_actions(booking: Booking) -> list[str]:
     return allowed(BOOKING_TABLE, booking.status)
+
+
+def appointment_halls() -> QuerySet[Facility]:
+    """Halls a resident may book a window slot at: active service halls with an open window of a kind that
+    takes appointments."""
+    return (Facility.objects.active().filter(kind=Facility.Kind.SERVICE_HALL, windows__archived_at__isnull=True,
+                                             windows__kind__in=APPOINTMENT_KINDS)
+            .select_related("region").distinct().order_by("region__code", "name"))
+
+
+def counter_appointments(user) -> QuerySet[Appointment]:
+    """Appointments `user` may handle at the counter: at halls in scope or where they are on duty."""
+    return Appointment.objects.filter(hall__in=counter_halls(user).values("pk")).select_related(
+        "hall__region", "ticket")
+
+
+def day_appointments(hall: Facility, day: dt.date | None = None) -> QuerySet[Appointment]:
+    """A hall's appointments of a day, in the order of their slots."""
+    day = day or timezone.localdate()
+    return Appointment.objects.filter(hall=hall, day=day).select_related("ticket").order_by("starts_at", "id")
+
+
+def public_appointment(code: str) -> Appointment | None:
+    """An appointment by its code, for the resident who holds it."""
+    return (Appointment.objects.select_related("hall__region", "ticket")
+            .filter(code=(code or "").strip().upper()[:12]).first())
+
+
+def appointment_by_key(key: str, user) -> Appointment | None:
+    """The appointment an earlier submission of the same form made (a second click), if it was this user's
+    (or nobody's, for a visitor)."""
+    if not key:
+        return None
+    resident = user.pk if getattr(user, "is_authenticated", False) else None
+    return Appointment.objects.filter(idempotency_key=key[:64], resident_id=resident).first()
+
+
+def appointment_actions(appointment: Appointment) -> list[str]:
+    return allowed(APPOINTMENT_TABLE, appointment.status)
 
 
 def mediations_visible_to(user) -> QuerySet[Mediation]:

@@ -10,16 +10,19 @@ Concurrency, which the hall meets every morning:
 - 预约: a booking first bumps its room's `lock_seq`, so bookings of one room are checked one after the
   other, and a taken slot answers `SlotTaken`; on PostgreSQL an exclusion constraint refuses an overlap
   even from a writer that skipped this service.
+- 预约办事: a window appointment first bumps its `AppointmentDay` row (hall, day, kind) the same way, so
+  the count of a slot against its capacity (the windows of that kind open then) is never raced past.
 
 Permission: staff who manage the hall's or room's region (`regions.permissions.can_manage_region`), and
-the staff on duty at a window for calling there. Residents take numbers (signed in or not) and book
-rooms (signed in), and cancel their own bookings.
+the staff on duty at a window for calling there. Residents take numbers (signed in or not), book
+rooms (signed in) and window slots (signed in or not), and cancel their own bookings and appointments.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -36,8 +39,11 @@ from core.text import IDEMPOTENCY_KEY, ascii_digits, plain_text
 from core.workflow import RuleRefused
 from regions.models import Facility, Region
 from regions.permissions import can_manage_region
+from workcalendar.selectors import is_working_day
 
 from .models import (
+    Appointment,
+    AppointmentDay,
     Blackout,
     Booking,
     Mediation,
@@ -49,11 +55,14 @@ from .models import (
     ServiceWindow,
 )
 from .workflow import (
+    APPOINTMENT_KINDS,
+    APPOINTMENT_TABLE,
     BOOKING_TABLE,
     HOLDING_STATUSES,
     MEDIATION_TABLE,
     TICKET_LETTERS,
     TICKET_TABLE,
+    AppointmentStatus,
     BookingStatus,
     MediationStatus,
     StaleVersion,
@@ -405,6 +414,224 @@ def free_slots(room: Room, day: dt.date, *, minutes: int = 60, now: dt.datetime 
             slots.append(start)
         start = end
     return slots
+
+
+# --------------------------------------------------------------------------------------------------
+# Window appointments (预约办事)
+# --------------------------------------------------------------------------------------------------
+
+APPOINTMENT_SLOT_MINUTES = 30
+APPOINTMENT_HORIZON_DAYS = 14
+APPOINTMENT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Holding appointments take a place in their slot.
+APPOINTMENT_HOLDING = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
+
+
+class SlotFull(RuleRefused):
+    """Every window of the kind is already booked for the asked slot."""
+
+    status = 409
+
+    def __init__(self):
+        super().__init__("slot_full", "该时段已约满，请选择其他时段")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A slot of a hall's windows of one kind on a day: its start and end, how many may book it, how many
+    have."""
+
+    starts_at: dt.time
+    ends_at: dt.time
+    capacity: int
+    booked: int
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+def appointment_kinds(hall: Facility) -> list[str]:
+    """The kinds of window a resident may book at `hall`: those it has open windows of."""
+    return [kind for kind in hall_kinds(hall) if kind in APPOINTMENT_KINDS]
+
+
+def _capacity(windows: list[tuple[dt.time, dt.time]], start: dt.time, end: dt.time) -> int:
+    # A window counts for a slot when it is open for the whole of it.
+    return sum(1 for opens, closes in windows if opens <= start and end <= closes)
+
+
+def appointment_slots(hall: Facility, kind: str, day: dt.date) -> list[Slot]:
+    """The 30-minute slots of `day` at `hall`'s windows of `kind`, from the first window's opening to the last
+    one's closing, each with its capacity (the windows of that kind open for all of it) and how many are
+    booked. Empty when the hall has no window of the kind."""
+    windows = list(ServiceWindow.objects.filter(hall=hall, kind=kind, archived_at__isnull=True)
+                   .values_list("opens_at", "closes_at"))
+    if not windows:
+        return []
+    booked: dict[dt.time, int] = {}
+    for start in Appointment.objects.filter(hall=hall, kind=kind, day=day, status__in=APPOINTMENT_HOLDING) \
+            .values_list("starts_at", flat=True):
+        booked[start] = booked.get(start, 0) + 1
+    step = dt.timedelta(minutes=APPOINTMENT_SLOT_MINUTES)
+    moment = dt.datetime.combine(day, min(opens for opens, _ in windows))
+    close = dt.datetime.combine(day, max(closes for _, closes in windows))
+    slots = []
+    while moment + step <= close:
+        start, end = moment.time(), (moment + step).time()
+        capacity = _capacity(windows, start, end)
+        if capacity:
+            slots.append(Slot(start, end, capacity, booked.get(start, 0)))
+        moment += step
+    return slots
+
+
+def appointment_days(*, today: dt.date | None = None) -> list[dt.date]:
+    """The working days a window slot may be booked on: from tomorrow, within the horizon."""
+    today = today or timezone.localdate()
+    return [day for day in (today + dt.timedelta(days=n) for n in range(1, APPOINTMENT_HORIZON_DAYS + 1))
+            if is_working_day(day)]
+
+
+def _appointment_code() -> str:
+    return "".join(secrets.choice(APPOINTMENT_CODE_ALPHABET) for _ in range(8))
+
+
+def _appointment_errors(hall: Facility, kind: str, day: dt.date | None, starts_at: dt.time | None,
+                        now: dt.datetime) -> tuple[dict[str, str], Slot | None]:
+    """What is wrong with the asked hall, kind, day and slot (capacity aside), and the slot when none is."""
+    if hall.kind != Facility.Kind.SERVICE_HALL or hall.archived_at is not None:
+        return {"hall": "该大厅不提供预约"}, None
+    if kind not in appointment_kinds(hall):
+        return {"kind": "该大厅没有此类窗口，请选择其他窗口类型"}, None
+    if day is None:
+        return {"day": "请选择日期"}, None
+    today = _local(now).date()
+    if day <= today:
+        return {"day": "请预约明天及以后的日期"}, None
+    if day > today + dt.timedelta(days=APPOINTMENT_HORIZON_DAYS):
+        return {"day": f"最多可预约 {APPOINTMENT_HORIZON_DAYS} 天内的时段"}, None
+    if not is_working_day(day):
+        return {"day": "该日不是工作日，请选择其他日期"}, None
+    if starts_at is None:
+        return {"starts_at": "请选择时段"}, None
+    slot = next((s for s in appointment_slots(hall, kind, day) if s.starts_at == starts_at), None)
+    if slot is None:
+        return {"starts_at": "请选择窗口办公时间内的时段"}, None
+    return {}, slot
+
+
+def appointment_book(*, hall: Facility, kind: str, day: dt.date | None, starts_at: dt.time | None,
+                     item_code: str = "", item_name: str, contact_name: str, contact_phone: str, actor=None,
+                     idempotency_key: str | None = None, now: dt.datetime | None = None) -> tuple[Appointment, bool]:
+    """Book a slot at `hall`'s windows of `kind` for one service item (预约办事); returns (appointment, created).
+
+    Anyone may book, signed in or not; a signed-in resident's account is kept on it. The slot must be on a
+    working day within the horizon, inside the windows' hours; a slot with as many appointments as it has
+    windows answers `SlotFull`, also when many book it at once. The same idempotency key gives back the
+    same appointment."""
+    now = now or timezone.now()
+    user = actor if actor is not None and actor.is_authenticated else None
+    errors: dict[str, str] = {}
+    key = idempotency_key or None
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        errors["idempotency_key"] = "幂等键须为 1–64 个可见 ASCII 字符"
+    if key and not errors:
+        existing = Appointment.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.resident_id != (user.pk if user else None) or existing.hall_id != hall.pk:
+                raise ValidationError({"idempotency_key": ["该幂等键已用于另一次预约"]})
+            return existing, False
+    item_name = plain_text(errors, "item_name", item_name, label="办理事项", required=True, max_length=100,
+                           single_line=True)
+    item_code = plain_text(errors, "item_code", item_code, label="事项编码", max_length=32, single_line=True)
+    contact_name = plain_text(errors, "contact_name", contact_name, label="联系人", required=True, max_length=50,
+                              single_line=True)
+    contact_phone = ascii_digits(contact_phone or "").strip()
+    if not contact_phone:
+        errors["contact_phone"] = "请填写手机号码，便于大厅联系您"
+    elif not (len(contact_phone) == 11 and contact_phone.isdigit() and contact_phone[0] == "1"):
+        errors["contact_phone"] = "请填写 11 位手机号码"
+    problems, slot = _appointment_errors(hall, kind, day, starts_at, now)
+    errors.update(problems)
+    _check(errors)
+    # The row is made before the transaction, whose first statement must be a write: on SQLite a transaction
+    # that read first cannot take the write lock once another writer has committed.
+    ledger, _ = AppointmentDay.objects.get_or_create(hall=hall, day=day, kind=kind)
+    try:
+        with transaction.atomic():
+            # The serialised check: every appointment of the hall, day and kind waits here for the one before.
+            AppointmentDay.objects.filter(pk=ledger.pk).update(lock_seq=F("lock_seq") + 1)
+            taken = Appointment.objects.filter(hall=hall, kind=kind, day=day, starts_at=slot.starts_at,
+                                               status__in=APPOINTMENT_HOLDING).count()
+            if taken >= slot.capacity:
+                raise SlotFull()
+            appointment = Appointment.objects.create(
+                hall=hall, kind=kind, item_code=item_code, item_name=item_name, day=day,
+                starts_at=slot.starts_at, ends_at=slot.ends_at, code=_appointment_code(),
+                contact_name=contact_name, contact_phone=contact_phone, resident=user, idempotency_key=key,
+            )
+            audit.record(actor=user, action=AuditEvent.Action.CREATE, target=appointment, changes={
+                "day": [None, day.isoformat()], "starts_at": [None, slot.starts_at.isoformat()],
+                "kind": [None, kind], "item_code": [None, item_code],
+                "contact_phone": [None, mask_phone(contact_phone)],
+            })
+    except IntegrityError as exc:
+        # A concurrent retry with the same key.
+        if key:
+            existing = Appointment.objects.filter(idempotency_key=key).first()
+            if existing is not None and existing.hall_id == hall.pk:
+                return existing, False
+        raise SlotFull() from exc
+    return appointment, True
+
+
+def can_handle_appointment(actor, appointment: Appointment) -> bool:
+    """Staff who manage the hall's region, or who are on duty at one of its windows."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if can_manage_region(actor, appointment.hall.region):
+        return True
+    return ServiceWindow.objects.filter(hall_id=appointment.hall_id, archived_at__isnull=True,
+                                        on_duty=actor).exists()
+
+
+def appointment_transition(*, actor, appointment: Appointment, action: str, expected_version: int,
+                           by_code: bool = False, now: dt.datetime | None = None) -> Appointment:
+    """Take one step of the appointment table.
+
+    `arrive` (staff, on the appointment's day): the resident is at the hall; a queue number of the
+    appointment's kind is taken for them (窗口代取), so they are called like everyone else. `no_show` (staff,
+    once the slot has begun). `cancel`: staff, the resident's own account, or whoever holds the appointment's
+    code (`by_code`, the confirmation page), while it stands."""
+    now = now or timezone.now()
+    staff = can_handle_appointment(actor, appointment)
+    own = (getattr(actor, "is_authenticated", False) and appointment.resident_id == actor.pk)
+    if not staff and not (action == "cancel" and (own or by_code)):
+        raise PermissionDenied("您无权处理该预约")
+    local = _local(now)
+    if action == "arrive" and appointment.day != local.date():
+        raise ValidationError({"day": ["只能在预约当天到场取号"]})
+    if action == "no_show" and (appointment.day, appointment.starts_at) > (local.date(), local.time()):
+        raise ValidationError({"day": ["预约时段尚未开始，不能标记未到场"]})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        appointment = _claim(Appointment, appointment, expected_version)
+        step = edge(APPOINTMENT_TABLE, action, appointment.status, AppointmentStatus)
+        before = appointment.status
+        appointment.status = step.target_from(appointment.status)
+        fields = ["status"]
+        if action == "arrive":
+            appointment.ticket = ticket_take(hall=appointment.hall, kind=appointment.kind,
+                                             channel=QueueTicket.Channel.COUNTER, actor=user, now=now)
+            fields.append("ticket")
+        appointment.save(update_fields=fields)
+        changes = {"status": [before, appointment.status]}
+        if appointment.ticket_id:
+            changes["ticket"] = [None, appointment.ticket.code]
+        audit.record(actor=user, action=AuditEvent.Action.UPDATE, target=appointment, changes=changes,
+                     reason=step.label)
+    return appointment
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/counter/", views.counter, name="counter"),
     path("<int:pk>/windows/<int:window_pk>/call/", views.call_next, name="call"),
     path("tickets/<int:pk>/act/<slug:action>/", views.ticket_act, name="ticket_act"),
+    path("appointments/<int:pk>/act/<slug:action>/", views.appointment_act, name="appointment_act"),
     path("<int:pk>/take/", views.take, name="take"),
     path("<int:pk>/kiosk/", views.kiosk, name="kiosk"),
     path("<int:pk>/screen/", views.screen, name="screen"),

@@ -4,7 +4,8 @@
   the hall's calling screen (`screen`, for the TV: it refreshes itself through static/js/halls.js), the
   rooms and booking one (signing in first), their own bookings.
 - Staff who manage the hall's region or are on duty at a window: the clerk's counter page (叫号 and
-  finishing a ticket), the bookings of their rooms to approve, mediations (人民调解).
+  finishing a ticket, the day's window appointments turned into queue numbers on arrival), the bookings
+  of their rooms to approve, mediations (人民调解).
 
 Views parse, find the object through a scoped selector (out of scope answers 404, like one that does
 not exist) and call one service. A refused write shows the page again with what was typed kept.
@@ -36,6 +37,7 @@ from . import selectors, services
 from .forms import BookingActionForm, BookingForm, MediationActionForm, MediationForm, TakeForm, VersionForm
 from .models import QueueTicket
 from .workflow import (
+    APPOINTMENT_ACTIONS,
     BOOKING_ACTIONS,
     MEDIATION_ACTIONS,
     TICKET_ACTIONS,
@@ -90,10 +92,15 @@ def _counter(request: HttpRequest, hall, *, alert: str = "", status: int = 200) 
     if current is not None:
         actions = [{"action": a, "label": TICKET_ACTIONS[a]} for a in selectors.ticket_actions(current)]
     waiting = selectors.waiting_counts(hall)
+    appointments = [
+        {"appointment": a, "name": mask_name(a.contact_name), "phone": mask_phone(a.contact_phone),
+         "actions": [{"action": x, "label": APPOINTMENT_ACTIONS[x]} for x in selectors.appointment_actions(a)]}
+        for a in selectors.day_appointments(hall)
+    ]
     return render(request, "halls/counter.html", {
         "hall": hall, "windows": windows, "window": chosen, "current": current, "actions": actions,
         "waiting": [{"label": WindowKind(k).label, "count": n} for k, n in waiting.items()],
-        "waiting_total": sum(waiting.values()), "alert": alert,
+        "waiting_total": sum(waiting.values()), "alert": alert, "appointments": appointments,
     }, status=status)
 
 
@@ -151,6 +158,38 @@ def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _counter(request, ticket.hall, alert=alert, status=status)
     messages.success(request, f"{ticket.code} 号：{TICKET_ACTIONS[action]}。")
     return redirect(f"{reverse('halls:counter', args=[ticket.hall_id])}?window={ticket.window_id}")
+
+
+@login_required
+@require_POST
+def appointment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """At the counter: the resident with an appointment arrived (a queue number is taken for them), did not
+    come, or the appointment is cancelled."""
+    appointment = selectors.counter_appointments(request.user).filter(pk=pk).first()
+    if appointment is None or action not in APPOINTMENT_ACTIONS:
+        raise Http404
+    form = VersionForm(request.POST)
+    alert, status = "", 200
+    if not form.is_valid():
+        alert, status = "页面已过期，请刷新后重试", 400
+    else:
+        try:
+            appointment = services.appointment_transition(actor=request.user, appointment=appointment,
+                                                          action=action,
+                                                          expected_version=form.cleaned_data["version"])
+        except StaleVersion:
+            alert, status = CONFLICT, 409
+        except TransitionNotAllowed as error:
+            alert, status = str(error), 400
+        except ValidationError as error:
+            alert, status = "；".join(error.messages), 400
+        except PermissionDenied as error:
+            raise Http404 from error
+    if alert:
+        return _counter(request, appointment.hall, alert=alert, status=status)
+    note = f"，排队号 {appointment.ticket.code}" if appointment.ticket_id else ""
+    messages.success(request, f"预约 {appointment.code}：{APPOINTMENT_ACTIONS[action]}{note}。")
+    return redirect("halls:counter", pk=appointment.hall_id)
 
 
 # --------------------------------------------------------------------------------------------------

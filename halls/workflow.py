@@ -16,6 +16,11 @@ arbitration, a department) before an agreement, or closed unagreed (调解不成
 
     accepted → mediating → agreed → closed;  accepted, mediating → referred;  mediating → closed
 
+A **window appointment** (预约办事) holds a slot at a hall's windows of one kind; at the counter it is
+turned into a queue number when the resident arrives, or marked absent, or cancelled while it stands:
+
+    booked → arrived / cancelled / no_show
+
 A move the table lacks is refused with `TransitionNotAllowed`. This module imports no model.
 """
 
@@ -63,6 +68,17 @@ class BookingStatus(models.TextChoices):
 HOLDING_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
 
 
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "已预约"
+    ARRIVED = "arrived", "已到场取号"
+    CANCELLED = "cancelled", "已取消"
+    NO_SHOW = "no_show", "未到场"
+
+
+# The window kinds a resident may book a slot at: those that take a matter in, not 咨询 or 出件.
+APPOINTMENT_KINDS = (WindowKind.DIRECT, WindowKind.ASSISTED, WindowKind.GENERAL)
+
+
 class MediationStatus(models.TextChoices):
     ACCEPTED = "accepted", "已受理"
     MEDIATING = "mediating", "调解中"
@@ -101,6 +117,14 @@ BOOKING_TABLE: tuple[Edge, ...] = (
     _e("cancel", "取消预约", [B.PENDING, B.APPROVED], B.CANCELLED),
 )
 
+A = AppointmentStatus
+APPOINTMENT_TABLE: tuple[Edge, ...] = (
+    # At the counter: the appointment becomes a queue number, so it is called like everyone else.
+    _e("arrive", "到场取号", [A.BOOKED], A.ARRIVED),
+    _e("cancel", "取消预约", [A.BOOKED], A.CANCELLED),
+    _e("no_show", "未到场", [A.BOOKED], A.NO_SHOW),
+)
+
 M = MediationStatus
 MEDIATION_TABLE: tuple[Edge, ...] = (
     # Each session is recorded with its minutes, signed by the parties.
@@ -112,7 +136,7 @@ MEDIATION_TABLE: tuple[Edge, ...] = (
     _e("close", "调解不成结案", [M.MEDIATING], M.CLOSED),
     _e("refer", "转交", [M.ACCEPTED, M.MEDIATING], M.REFERRED),
 )
-del T, B, M
+del T, B, A, M
 
 
 def _labels(table: tuple[Edge, ...]) -> dict[str, str]:
@@ -125,6 +149,7 @@ def _labels(table: tuple[Edge, ...]) -> dict[str, str]:
 TICKET_ACTIONS = _labels(TICKET_TABLE)
 BOOKING_ACTIONS = _labels(BOOKING_TABLE)
 MEDIATION_ACTIONS = _labels(MEDIATION_TABLE)
+APPOINTMENT_ACTIONS = _labels(APPOINTMENT_TABLE)
 MEDIATION_ACTIONS["close"] = "结案"
 
 

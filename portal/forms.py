@@ -284,3 +284,54 @@ class CommentForm(PortalForm):
     def clean_idempotency_key(self) -> str:
         key = (self.cleaned_data.get("idempotency_key") or "").strip()
         return key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex
+
+
+class AppointmentForm(PortalForm):
+    """预约办事: a slot at a hall's windows for a service item, and how to reach the resident. The hall, the
+    window kind and the day are chosen first (the page lists that day's slots); the slot and the contact
+    come with the booking."""
+
+    hall = forms.ChoiceField(label="服务大厅", error_messages={
+        "required": "请选择服务大厅", "invalid_choice": "请从列表中选择服务大厅"})
+    kind = forms.ChoiceField(label="窗口类型", error_messages={
+        "required": "请选择窗口类型", "invalid_choice": "请从列表中选择窗口类型"})
+    day = forms.ChoiceField(label="日期", error_messages={
+        "required": "请选择日期", "invalid_choice": "请从列表中选择工作日"})
+    start = forms.ChoiceField(label="时段", widget=forms.RadioSelect, error_messages={
+        "required": "请选择时段", "invalid_choice": "请选择仍可预约的时段"})
+    contact_name = forms.CharField(label="联系人", max_length=50, error_messages={"required": "请填写联系人"},
+                                   widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    contact_phone = NumberTextField(
+        label="手机号码", max_length=20, help_text="大厅有变动时联系您",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        error_messages={"required": "请填写手机号码，便于大厅联系您"},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    service_field_names = {"starts_at": "start"}
+    hidden_field_names = ("idempotency_key",)
+    service_messages = {"idempotency_key": "这份表单已经提交过，请重新打开预约页面。"}
+
+    def __init__(self, *args: Any, halls: list[tuple[str, str]], kinds: list[tuple[str, str]],
+                 days: list[tuple[str, str]], slots: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hall"].choices = [("", "请选择服务大厅"), *halls]
+        self.fields["kind"].choices = kinds
+        self.fields["day"].choices = days
+        self.fields["start"].choices = slots
+        if not self.is_bound and not self.initial.get("idempotency_key"):
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+    def clean_contact_phone(self) -> str:
+        phone = _plain_phone(self.cleaned_data["contact_phone"])
+        if not MOBILE.match(phone):
+            raise ValidationError("手机号码应为 11 位数字，以 1 开头，例如 13812345678")
+        return phone
+
+    def clean_idempotency_key(self) -> str:
+        key = (self.cleaned_data.get("idempotency_key") or "").strip()
+        return key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex
+
+
+class AppointmentCancelForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)

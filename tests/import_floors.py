@@ -30,7 +30,7 @@ FLOORS: dict[str, int] = {
     "meetings": 6,
     "volunteers": 6,
     "halls": 6,
-    "govservices": 6,
+    "govservices": 7,
     "tasks": 6,
     "consultations": 7,
     "reports": 8,

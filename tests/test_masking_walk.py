@@ -34,7 +34,7 @@ from govservices import services as service_services
 from govservices.models import Provider
 from govservices.tests import factories as service_factories
 from halls import services as hall_services
-from halls.models import Room
+from halls.models import Appointment, Room
 from halls.workflow import WindowKind
 from meetings import services as meeting_services
 from meetings.models import MatterStep
@@ -50,6 +50,7 @@ from volunteers import services as volunteer_services
 MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE = "13755508642", "13655507531", "15955509753", "18955504286"
 COMMENT_PHONE = "13355506427"  # a resident's, left with a comment on a consultation
 BOOKING_PHONE, PARTY_PHONE = "13255503197", "15155508264"  # a room booking's contact, a mediation party's
+APPOINTMENT_PHONE = "13555502468"  # a window appointment's contact
 # A social service organisation's phone: masked everywhere, and on the public list masked as 138****1234 on
 # purpose (a resident checks a number they were given), so only the whole number is searched for.
 PROVIDER_PHONE = "13855507319"
@@ -64,7 +65,8 @@ def _id(body: str) -> str:
 
 MEMBER_ID, PERSON_ID = _id("61042419850315274"), _id("61042419721108391")
 
-PHONES = (MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE, COMMENT_PHONE, BOOKING_PHONE, PARTY_PHONE)
+PHONES = (MEMBER_PHONE, PERSON_PHONE, CASE_PHONE, DIFFICULTY_PHONE, COMMENT_PHONE, BOOKING_PHONE, PARTY_PHONE,
+          APPOINTMENT_PHONE)
 IDS = (MEMBER_ID, PERSON_ID)
 ADDRESSES = (MEMBER_ADDRESS, PERSON_ADDRESS, DIFFICULTY_ADDRESS)
 
@@ -204,6 +206,11 @@ def _halls(o: Objects, staff) -> None:
     o.booking, _ = hall_services.booking_request(
         actor=o.users["resident"], room=o.room, starts_at=start, ends_at=start + dt.timedelta(hours=1),
         contact_name="孙立新", contact_phone=BOOKING_PHONE, purpose="邻里协商")
+    o.appointment, _ = hall_services.appointment_book(
+        hall=o.hall, kind=WindowKind.GENERAL, day=hall_services.appointment_days()[0], starts_at=dt.time(9, 0),
+        item_code="ZM001", item_name="居住证明开具", contact_name="钱美华", contact_phone=APPOINTMENT_PHONE)
+    # Its day has come, so the counter page lists it.
+    Appointment.objects.filter(pk=o.appointment.pk).update(day=timezone.localdate())
     o.mediation = hall_services.mediation_open(
         actor=staff, region=tree.east, room=o.room, title="邻里漏水纠纷", facts="楼上漏水", disputed_points="维修费",
         parties=[hall_services.PartySpec("applicant", "周建华", PARTY_PHONE),
@@ -255,6 +262,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("gradings/", "pk", [0]),  # POST only
         ("tasks/", "pk", [o.task.pk]),
         ("tasks/", "action", ["admit"]),  # POST only: a GET answers 405
+        ("tasks/", "code", [o.tree.east.code]),  # a community's refusal: POST only
+        ("api/v1/task-requests/", "code", [o.tree.east.code]),  # POST only
         ("meetings/", "pk", [o.meeting.pk]),
         ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
         ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only
@@ -285,6 +294,8 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("open311/", "token", ["unknown-token"]),
         ("open311/", "path", ["unknown"]),
         ("halls/tickets/", "pk", [o.ticket.pk]),
+        ("halls/appointments/", "pk", [o.appointment.pk]),  # POST only
+        ("public/services/appointments/", "code", [o.appointment.code]),
         ("halls/rooms/", "pk", [o.room.pk]),
         ("halls/bookings/", "pk", [o.booking.pk]),
         ("halls/mediations/", "pk", [o.mediation.pk]),

@@ -288,6 +288,11 @@ class World:
         booking, _ = hall_services.booking_request(
             actor=users["resident"], room=room, starts_at=start, ends_at=start + dt.timedelta(hours=1),
             contact_name=REPORTER_NAME, contact_phone=REPORTER_PHONE, purpose="邻里协商")
+        # A window appointment at the east hall, filling its one 综合受理 window's 09:00 slot.
+        day = hall_services.appointment_days()[0]
+        appointment, _ = hall_services.appointment_book(
+            hall=hall, kind=WindowKind.GENERAL, day=day, starts_at=dt.time(9, 0), item_code="ZM001",
+            item_name="居住证明开具", contact_name=REPORTER_NAME, contact_phone=REPORTER_PHONE)
         mediations = {}
         for place, region in [("east", tree.east), ("north", tree.north)]:
             mediations[place] = hall_services.mediation_open(
@@ -299,6 +304,8 @@ class World:
             "version_booking_east": booking.version, "slot_start": start.isoformat(),
             "slot_end": (start + dt.timedelta(hours=1)).isoformat(), "mediation_east": mediations["east"].pk,
             "mediation_north": mediations["north"].pk, "version_mediation_east": mediations["east"].version,
+            "appointment_east": appointment.pk, "appointment_code": appointment.code,
+            "version_appointment_east": appointment.version, "appointment_day": day.isoformat(),
         }
 
     @staticmethod
@@ -512,6 +519,7 @@ def _public_urls(world: World) -> list[str]:
     return [world.fill(url) for url in (
         "/public/", "/public/report/", "/public/places/?community={east}", "/public/track/?code={code_closed}",
         "/public/consultations/", "/public/consultations/{consultation_east}/",
+        "/public/services/appointments/{appointment_code}/",
         "/open311/v2/requests.json", "/open311/v2/requests.xml",
         "/open311/v2/requests.json?service_request_id={case_dispatched},{case_difficulty},{case_closed}",
         "/open311/v2/requests/{case_dispatched}.json", "/open311/v2/requests/{case_dispatched}.xml",

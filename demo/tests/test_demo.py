@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,6 +24,7 @@ from demo.cases import KEY_PREFIX
 from demo.cases import load as load_demo_cases
 from demo.county import SOCIAL_ORGANISATIONS
 from govservices.models import Provider, ProviderRating
+from halls.models import Appointment
 from organisations.models import Organisation, Pact, PartyMember, Person, Position
 from organisations.selectors import cross_appointments
 from regions.models import Facility, Region
@@ -58,7 +60,7 @@ ARTICLE_FIGURES = {
 DEMO_FIGURES = {**ARTICLE_FIGURES, "meetings_held": 120, "matters_decided": 3, "joint_council_quarters_missed": 1,
                 "resolution_tasks_overdue": 0, "consultations_held": 1, "opinions_adopted": 2}
 COUNTED_MODELS = (Region, Organisation, Facility, Person, PartyMember, Position, Pact, User, AuditEvent, Case,
-                  CaseEvent, Assignment, Rating, Whistle, Provider, ProviderRating)
+                  CaseEvent, Assignment, Rating, Whistle, Provider, ProviderRating, Appointment)
 
 
 # The demo county takes about two minutes to load: every test of this module runs on one worker (conftest
@@ -349,3 +351,13 @@ def test_the_five_social_organisations_serve_their_communities_and_three_are_rat
     assert {c.name for c in providers["乾县乐龄居家养老服务中心"].communities.all()} == {"西街社区", "北关社区"}
     assert sorted(ProviderRating.objects.values_list("level", flat=True)) == [2, 4, 5]
     assert all(len(p.phone) == 12 for p in providers.values())  # 029-3551260x, stored encrypted
+
+
+def test_residents_booked_window_slots_at_the_two_staffed_halls(demo, db):
+    appointments = Appointment.objects.select_related("hall__region")
+    assert {a.hall.region.name for a in appointments} == {"东街社区", "西街社区"}
+    by_status = Counter(appointments.values_list("status", flat=True))
+    assert by_status == {"booked": 6, "no_show": 2, "cancelled": 2}
+    today = timezone.localdate()
+    assert all(a.day > today for a in appointments if a.status == "booked")
+    assert all(a.contact_phone.startswith("139") and a.item_code for a in appointments)

@@ -97,6 +97,27 @@ def test_rooms_are_listed_for_anyone_signed_in(api, hall):
     assert "东街社区“两代表一委员”接待室" in names
 
 
+def test_a_resident_lists_a_days_slots_books_one_and_a_full_slot_is_409_slot_full(api, hall):
+    day = services.appointment_days()[0].isoformat()
+    url = f"/api/v1/halls/{hall.hall.pk}/appointment-slots?kind=direct&day={day}"
+    slots = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.token('resident')}").json()["items"]
+    assert slots[18] == {"starts_at": "09:00:00", "ends_at": "09:30:00", "capacity": 1, "left": 1}
+    payload = {"hall": hall.hall.pk, "kind": "direct", "day": day, "starts_at": "09:00", "item_code": "ZM001",
+               "item_name": "居住证明开具", "contact_name": "居民乙", "contact_phone": "13900002222",
+               "idempotency_key": "appointment-1"}
+    first = post(api, "resident", "/api/v1/appointments", payload)
+    assert first.status_code == 201, first.content
+    assert first.json()["contact_phone"] == "139****2222" and first.json()["status"] == "booked"
+    assert post(api, "resident", "/api/v1/appointments", payload).status_code == 200
+    full = post(api, "member", "/api/v1/appointments", {**payload, "idempotency_key": None})
+    assert full.status_code == 409 and full.json()["error"]["code"] == "slot_full"
+    wrong = post(api, "member", "/api/v1/appointments", {**payload, "idempotency_key": None, "kind": "delivery"})
+    assert wrong.status_code == 400 and "kind" in wrong.json()["error"]["fields"]
+    assert post(api, "member", "/api/v1/appointments", {**payload, "hall": 999999}).status_code == 404
+    left = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.token('resident')}").json()["items"][18]["left"]
+    assert left == 0
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint is PostgreSQL's")
 def test_postgresql_refuses_an_overlapping_booking_written_past_the_service(hall):
     booking, _ = services.booking_request(actor=hall.users["resident"], room=hall.room, starts_at=hall.slot()[0],

@@ -1,6 +1,7 @@
 """Races over HTTP against a real server process (`manage.py runserver`: a thread and a database connection
 per request), on SQLite and on PostgreSQL alike: twenty residents booking one slot at once get exactly one
-booking, the rest 409 `slot_taken`; staff calling the next number at once each get a different number."""
+booking, the rest 409 `slot_taken`; twenty booking a window slot with two windows get exactly two, the rest
+409 `slot_full`; staff calling the next number at once each get a different number."""
 
 from __future__ import annotations
 
@@ -100,3 +101,26 @@ def test_staff_calling_at_once_get_different_numbers(hall, server):
     codes = [answer["ticket"]["code"] for _, answer in results]
     assert sorted(codes) == [f"B{n:03d}" for n in range(1, CALLS + 1)], codes
     assert database.count("halls_queueticket", "status = ?", ("called",)) == CALLS
+
+
+@pytest.fixture
+def second_general_window(hall):
+    """A second 综合受理 window, made before the server copies the database."""
+    general = hall.windows[WindowKind.GENERAL]
+    return services.window_create(actor=hall.staff, hall=hall.hall, name="6号窗口", kind=WindowKind.GENERAL,
+                                  opens_at=general.opens_at, closes_at=general.closes_at)
+
+
+def test_twenty_appointments_of_a_slot_with_two_windows_at_once_make_exactly_two(hall, second_general_window,
+                                                                                 server):
+    base, database, token = server
+    headers = token("resident")
+    body = {"hall": hall.hall.pk, "kind": WindowKind.GENERAL, "day": services.appointment_days()[0].isoformat(),
+            "starts_at": "10:00", "item_code": "ZM001", "item_name": "居住证明开具", "contact_name": "居民乙",
+            "contact_phone": "13900002222"}
+    results = race(BOOKERS, lambda index: post(f"{base}/appointments", body, headers))
+    assert all(isinstance(result, tuple) for result in results), results
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 2 + [409] * (BOOKERS - 2), results
+    assert {answer["error"]["code"] for status, answer in results if status == 409} == {"slot_full"}
+    assert database.count("halls_appointment") == 2

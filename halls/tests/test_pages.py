@@ -3,10 +3,13 @@ room, staff approval, mediation records; scope (out of scope is 404) and bad inp
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from halls import services
-from halls.models import Booking, Mediation, QueueTicket
+from halls.models import Appointment, Booking, Mediation, QueueTicket
 from halls.workflow import WindowKind
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +130,46 @@ def test_a_mediation_is_accepted_and_mediated_on_its_pages_with_parties_masked(c
     assert "调解中" in client.get("/halls/mediations/").content.decode()
     client.force_login(users["resident"])
     assert client.get(f"/halls/mediations/{mediation.pk}/").status_code == 404
+
+
+# -- window appointments at the counter ------------------------------------------------------------------
+
+
+def _appointment_today(hall):
+    day = services.appointment_days()[0]
+    appointment, _ = services.appointment_book(
+        hall=hall.hall, kind=WindowKind.DIRECT, day=day, starts_at=dt.time(9, 0),
+        item_code="ZM001", item_name="居住证明开具", contact_name="王秀英", contact_phone="13912345678")
+    # The day has come.
+    Appointment.objects.filter(pk=appointment.pk).update(day=timezone.localdate())
+    appointment.refresh_from_db()
+    return appointment
+
+
+def test_the_clerk_sees_the_days_appointments_masked_and_an_arrival_joins_the_queue(client, hall, users):
+    appointment = _appointment_today(hall)
+    client.force_login(users["grid"])  # on duty at the 业务直办 window, not a manager of the hall
+    page = client.get(f"/halls/{hall.hall.pk}/counter/").content.decode()
+    row = page[page.index(f'data-appointment="{appointment.code}"'):]
+    assert "居住证明开具" in row and "王**" in row and "139****5678" in row and "13912345678" not in page
+    assert client.post(f"/halls/appointments/{appointment.pk}/act/arrive/", {"version": 9}).status_code == 409
+    arrived = client.post(f"/halls/appointments/{appointment.pk}/act/arrive/", {"version": appointment.version})
+    assert arrived.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "arrived" and appointment.ticket.code == "B001"
+    again = client.post(f"/halls/appointments/{appointment.pk}/act/arrive/", {"version": appointment.version})
+    assert again.status_code == 400 and "已到场取号" in again.content.decode()
+    called = client.post(f"/halls/{hall.hall.pk}/windows/{hall.windows[WindowKind.DIRECT].pk}/call/")
+    assert called.status_code == 302
+    assert "B001" in client.get(f"/halls/{hall.hall.pk}/counter/").content.decode()
+    assert client.post(f"/halls/appointments/{appointment.pk}/act/nonsense/", {"version": 1}).status_code == 404
+
+
+def test_appointments_of_a_hall_out_of_scope_are_404(client, hall, users):
+    appointment = _appointment_today(hall)
+    client.force_login(users["community2"])
+    assert client.post(f"/halls/appointments/{appointment.pk}/act/cancel/",
+                       {"version": appointment.version}).status_code == 404
+    client.force_login(users["resident"])
+    assert client.post(f"/halls/appointments/{appointment.pk}/act/cancel/",
+                       {"version": appointment.version}).status_code == 404

@@ -1,5 +1,6 @@
 """便民服务 end to end: an elderly resident on a phone finds an item by its pinyin initials, switches to
-large text, prints the 一次性告知单 (one A4 page with every material); a clerk takes the request at the
+large text, prints the 一次性告知单 (one A4 page with every material) and books a window slot (预约办事) at
+the hall, keeping the confirmation with its code; a clerk takes the request at the
 window and hands it over, the handler finishes it, the clerk (its 首问) sees the result on their own list;
 the resident rates it 不满意 by the tracking code and the follow-up (整改) appears for staff and resident."""
 
@@ -12,6 +13,8 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from govservices.tests.factories import MATERIALS, item
+from halls.models import Appointment
+from halls.tests.conftest import Hall
 from tests.browser.pdf import is_a4, page_sizes, pdf_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,6 +32,7 @@ def fresh_cache():
 def test_a_resident_finds_prints_and_rates_and_the_first_receiver_follows_it(browser, live_server, tree, users,
                                                                             login):
     catalogue = item(users["county"])
+    hall = Hall(tree, users).hall
     errors: list[str] = []
     phone = browser.new_context(viewport=PHONE_SIZE, locale="zh-CN").new_page()
     phone.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -60,6 +64,25 @@ def test_a_resident_finds_prints_and_rates_and_the_first_receiver_follows_it(bro
     printed = phone.locator("[data-notice-materials]").inner_text()
     for material in MATERIALS:
         assert material["name"] in printed
+    assert errors == []
+
+    # From the notice, a window slot at the hall: the first working day offered, the first slot left.
+    phone.emulate_media(media="screen")
+    phone.get_by_role("link", name="预约办事").click()
+    phone.get_by_label(re.compile("服务大厅")).select_option(str(hall.pk))
+    phone.get_by_role("button", name="查看可预约时段").click()
+    phone.get_by_label(re.compile("窗口类型")).select_option("assisted")
+    phone.get_by_role("button", name="查看可预约时段").click()
+    phone.get_by_label(re.compile("^09:00–09:30")).check()
+    phone.get_by_label(re.compile("联系人")).fill("王秀英")
+    phone.get_by_label(re.compile("手机号码")).fill("13912345678")
+    phone.get_by_role("button", name="确认预约").click()
+    expect(phone.locator("[data-appointment-confirmed]")).to_be_visible()
+    appointment = Appointment.objects.get()
+    expect(phone.locator("[data-appointment-code]")).to_have_text(appointment.code)
+    expect(phone.locator("[data-appointment-when]")).to_contain_text("09:00–09:30")
+    assert (appointment.kind, appointment.item_code, appointment.hall_id) == ("assisted", catalogue.code, hall.pk)
+    assert "13912345678" not in phone.content()
     assert errors == []
 
     # The clerk takes it at the window, then hands it to the street's handler.
@@ -94,7 +117,6 @@ def test_a_resident_finds_prints_and_rates_and_the_first_receiver_follows_it(bro
     expect(row.locator("[data-status]")).to_have_text("已办结")
 
     # The resident rates it 不满意 by the tracking code; the follow-up shows on both sides.
-    phone.emulate_media(media="screen")
     phone.goto(f"{live_server.url}/public/services/requests/{code}/")
     phone.get_by_text("不满意", exact=True).click()
     phone.get_by_label(re.compile("意见和建议")).fill("等了很久才办好")
