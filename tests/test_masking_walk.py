@@ -262,8 +262,6 @@ def argument_values(route: Route, o: Objects) -> dict[str, list]:
         ("gradings/", "pk", [0]),  # POST only
         ("tasks/", "pk", [o.task.pk]),
         ("tasks/", "action", ["admit"]),  # POST only: a GET answers 405
-        ("tasks/", "code", [o.tree.east.code]),  # a community's refusal: POST only
-        ("api/v1/task-requests/", "code", [o.tree.east.code]),  # POST only
         ("meetings/", "pk", [o.meeting.pk]),
         ("meetings/", "action", ["open"]),  # POST only: a GET answers 405
         ("meetings/", "item_pk", [o.meeting.agenda.get().pk]),  # POST only
