@@ -204,7 +204,7 @@ class SlotOut(Schema):
 
 
 class SlotListOut(Schema):
-    items: list[SlotOut]
+    slots: list[SlotOut]
 
 
 @halls_router.get("/{hall_id}/appointment-slots", response={200: SlotListOut, 400: ErrorOut, 404: ErrorOut})
@@ -216,8 +216,8 @@ def appointment_slots(request, hall_id: RecordId, kind: str, day: dt.date):
     if kind not in services.appointment_kinds(hall):
         raise ApiError(400, "invalid", "请求参数不正确", {"kind": ["该大厅没有此类窗口，请选择其他窗口类型"]})
     if day not in services.appointment_days():
-        return {"items": []}
-    return {"items": [{"starts_at": s.starts_at, "ends_at": s.ends_at, "capacity": s.capacity, "left": s.left}
+        return {"slots": []}
+    return {"slots": [{"starts_at": s.starts_at, "ends_at": s.ends_at, "capacity": s.capacity, "left": s.left}
                       for s in services.appointment_slots(hall, kind, day)]}
 
 

@@ -100,7 +100,7 @@ def test_rooms_are_listed_for_anyone_signed_in(api, hall):
 def test_a_resident_lists_a_days_slots_books_one_and_a_full_slot_is_409_slot_full(api, hall):
     day = services.appointment_days()[0].isoformat()
     url = f"/api/v1/halls/{hall.hall.pk}/appointment-slots?kind=direct&day={day}"
-    slots = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.token('resident')}").json()["items"]
+    slots = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.token('resident')}").json()["slots"]
     assert slots[18] == {"starts_at": "09:00:00", "ends_at": "09:30:00", "capacity": 1, "left": 1}
     payload = {"hall": hall.hall.pk, "kind": "direct", "day": day, "starts_at": "09:00", "item_code": "ZM001",
                "item_name": "居住证明开具", "contact_name": "居民乙", "contact_phone": "13900002222",
@@ -114,7 +114,7 @@ def test_a_resident_lists_a_days_slots_books_one_and_a_full_slot_is_409_slot_ful
     wrong = post(api, "member", "/api/v1/appointments", {**payload, "idempotency_key": None, "kind": "delivery"})
     assert wrong.status_code == 400 and "kind" in wrong.json()["error"]["fields"]
     assert post(api, "member", "/api/v1/appointments", {**payload, "hall": 999999}).status_code == 404
-    left = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.token('resident')}").json()["items"][18]["left"]
+    left = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.token('resident')}").json()["slots"][18]["left"]
     assert left == 0
 
 
